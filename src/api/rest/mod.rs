@@ -1,0 +1,158 @@
+//! The REST/JSON gateway. Its routes are derived from the `google.api.http` annotations of
+//! the compiled descriptor; each handler transcodes JSON to the RPC's protobuf request,
+//! calls the gRPC service in-process and renders the response (or the error) as JSON.
+//! Server-streaming RPCs are served as Server-Sent Events.
+
+pub mod bindings;
+pub mod errors;
+pub mod grpc_call;
+pub mod transcode;
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{RawPathParams, RawQuery};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use bytes::Bytes;
+use futures::StreamExt;
+use http::{HeaderMap, Method, header};
+use prost::Message;
+use prost_reflect::{DescriptorPool, DynamicMessage};
+use tonic::Status;
+
+use bindings::Binding;
+use grpc_call::GrpcService;
+
+/// What every gateway handler shares.
+struct Gateway {
+    pool: DescriptorPool,
+    grpc: GrpcService,
+}
+
+impl Gateway {
+    async fn handle(
+        &self,
+        binding: &Binding,
+        params: Vec<(String, String)>,
+        query: Option<String>,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Response {
+        let request = match transcode::request(binding, &params, query.as_deref(), &body) {
+            Ok(r) => r.encode_to_vec(),
+            Err(e) => return errors::response(&self.pool, &Status::invalid_argument(e.0)),
+        };
+        let path = binding.grpc_path();
+        if binding.rpc.is_server_streaming() {
+            return self.stream(binding, &path, &headers, request).await;
+        }
+        match grpc_call::unary(&self.grpc, &path, &headers, request).await {
+            Ok(bytes) => match DynamicMessage::decode(binding.rpc.output(), bytes) {
+                Ok(msg) => (
+                    binding.success,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    transcode::to_json(&transcode::response(binding, msg)),
+                )
+                    .into_response(),
+                Err(e) => errors::response(
+                    &self.pool,
+                    &Status::internal(format!("gateway: undecodable response: {e}")),
+                ),
+            },
+            Err(status) => errors::response(&self.pool, &status),
+        }
+    }
+
+    /// Server streaming as Server-Sent Events: one `message` event per response message, an
+    /// `error` event (google.rpc.Status JSON) if the stream fails. A call that fails before
+    /// its first message is an ordinary HTTP error.
+    async fn stream(
+        &self,
+        binding: &Binding,
+        path: &str,
+        headers: &HeaderMap,
+        request: Vec<u8>,
+    ) -> Response {
+        let stream = match grpc_call::server_streaming(&self.grpc, path, headers, request).await {
+            Ok(s) => s,
+            Err(status) => return errors::response(&self.pool, &status),
+        };
+        let mut stream = Box::pin(stream.peekable());
+        if let Some(Err(status)) = stream.as_mut().peek().await {
+            let status = status.clone();
+            return errors::response(&self.pool, &status);
+        }
+        let pool = self.pool.clone();
+        let output = binding.rpc.output();
+        let events = stream.map(move |item| -> Result<Event, Infallible> {
+            Ok(match item {
+                Ok(bytes) => match DynamicMessage::decode(output.clone(), bytes) {
+                    Ok(msg) => json_event("message", transcode::to_json(&msg)),
+                    Err(e) => json_event(
+                        "error",
+                        errors::status_json(&pool, &Status::internal(format!("gateway: {e}"))),
+                    ),
+                },
+                Err(status) => json_event("error", errors::status_json(&pool, &status)),
+            })
+        });
+        Sse::new(events).keep_alive(KeepAlive::default()).into_response()
+    }
+}
+
+fn json_event(name: &str, json: Vec<u8>) -> Event {
+    Event::default()
+        .event(name)
+        .data(String::from_utf8_lossy(&json))
+}
+
+fn filter(method: &Method) -> MethodFilter {
+    match *method {
+        Method::GET => MethodFilter::GET,
+        Method::PUT => MethodFilter::PUT,
+        Method::POST => MethodFilter::POST,
+        Method::DELETE => MethodFilter::DELETE,
+        _ => MethodFilter::PATCH,
+    }
+}
+
+/// The gateway's routes for every binding of the `lkm.v1` services.
+pub fn router(pool: DescriptorPool, grpc: GrpcService) -> Result<Router, String> {
+    let bindings = bindings::from_descriptor(&pool, "lkm.v1")?;
+    let gateway = Arc::new(Gateway { pool, grpc });
+    let mut by_path: BTreeMap<String, MethodRouter> = BTreeMap::new();
+    for binding in bindings {
+        let method = filter(&binding.method);
+        let path = binding.path.clone();
+        let binding = Arc::new(binding);
+        let gw = gateway.clone();
+        let handler = move |params: RawPathParams,
+                            RawQuery(query): RawQuery,
+                            headers: HeaderMap,
+                            body: Bytes| {
+            let gw = gw.clone();
+            let binding = binding.clone();
+            async move {
+                let params = params
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
+                gw.handle(&binding, params, query, headers, body).await
+            }
+        };
+        let route = match by_path.remove(&path) {
+            Some(existing) => existing.on(method, handler),
+            None => on(method, handler),
+        };
+        by_path.insert(path, route);
+    }
+    let mut router = Router::new();
+    for (path, route) in by_path {
+        router = router.route(&path, route);
+    }
+    Ok(router)
+}

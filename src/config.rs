@@ -1,0 +1,185 @@
+//! Server configuration: defaults, then an optional TOML file, then `LKM_*` environment
+//! variables, then command-line flags (each overriding the previous).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::core::ports::PortRange;
+use crate::error::{Error, Result};
+
+/// Which runtime runs clusters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum RuntimeKind {
+    /// Docker when an engine answers, otherwise local processes.
+    #[default]
+    Auto,
+    Docker,
+    Process,
+    /// Registry only: clusters can be defined but not started.
+    None,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address of the one listener (gRPC, gRPC-web, REST).
+    pub listen: SocketAddr,
+    /// Root of lkm's state: the registry database and one directory per cluster.
+    pub data_dir: PathBuf,
+    /// Registry database; empty means SQLite in the data directory.
+    pub database_url: String,
+    /// Host ports handed out to clusters.
+    pub port_range: PortRange,
+    /// Host address cluster ports are bound on (and checked free on).
+    pub bind_address: IpAddr,
+    pub runtime: RuntimeKind,
+    /// Maximum number of clusters in the registry; 0 means no limit.
+    pub max_clusters: u32,
+    /// Seconds StartCluster waits for the brokers to answer.
+    pub start_timeout_secs: u64,
+    /// Cluster the legacy routes (/topics, /produce, /consume) act on.
+    pub default_cluster: String,
+    pub log_format: LogFormat,
+    /// Origins allowed to call the API from a browser on another origin (CORS).
+    pub cors_allowed_origins: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8000),
+            data_dir: default_data_dir(),
+            database_url: String::new(),
+            port_range: PortRange::default(),
+            bind_address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            runtime: RuntimeKind::Auto,
+            max_clusters: 50,
+            start_timeout_secs: 120,
+            default_cluster: "default".into(),
+            log_format: LogFormat::Text,
+            cors_allowed_origins: Vec::new(),
+        }
+    }
+}
+
+/// `$XDG_DATA_HOME/lkm` (usually `~/.local/share/lkm`).
+pub fn default_data_dir() -> PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("lkm")
+}
+
+/// `$XDG_CONFIG_HOME/lkm/lkm.toml`, read when it exists and no other file is named.
+pub fn default_config_file() -> Option<PathBuf> {
+    dirs::config_dir().map(|d| d.join("lkm").join("lkm.toml"))
+}
+
+/// Keys settable through `LKM_<KEY>`.
+const ENV_KEYS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "database_url",
+    "port_range",
+    "bind_address",
+    "runtime",
+    "max_clusters",
+    "start_timeout_secs",
+    "default_cluster",
+    "log_format",
+    "cors_allowed_origins",
+];
+
+impl Config {
+    /// Layers defaults, `file` (or the default file when it exists), `LKM_*` and `overrides`
+    /// (the flags given on the command line, as a partial TOML-like map).
+    pub fn load(file: Option<&Path>, overrides: Serialized<serde_json::Value>) -> Result<Self> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(f) => {
+                if !f.is_file() {
+                    return Err(Error::invalid(
+                        "config",
+                        format!("configuration file {} does not exist", f.display()),
+                    ));
+                }
+                fig = fig.merge(Toml::file(f));
+            }
+            None => {
+                if let Some(f) = default_config_file().filter(|f| f.is_file()) {
+                    fig = fig.merge(Toml::file(f));
+                }
+            }
+        }
+        fig = fig
+            .merge(Env::prefixed("LKM_").only(ENV_KEYS))
+            .merge(overrides);
+        let config: Config = fig
+            .extract()
+            .map_err(|e| Error::invalid("config", e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        if self.start_timeout_secs == 0 {
+            return Err(Error::invalid("start_timeout_secs", "must be at least 1"));
+        }
+        crate::core::validate::cluster_name("default_cluster", &self.default_cluster)?;
+        Ok(())
+    }
+
+    /// The registry URL: the configured one or SQLite in the data directory.
+    pub fn registry_url(&self) -> String {
+        if self.database_url.is_empty() {
+            crate::registry::sqlite_url(&self.data_dir.join("lkm.db"))
+        } else {
+            self.database_url.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_override_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lkm.toml");
+        std::fs::write(
+            &file,
+            "port_range = \"10000-10100\"\nmax_clusters = 3\nlisten = \"127.0.0.1:9100\"\n",
+        )
+        .unwrap();
+        let flags = Serialized::globals(serde_json::json!({ "max_clusters": 7 }));
+        let c = Config::load(Some(&file), flags).unwrap();
+        assert_eq!(c.port_range.start, 10000);
+        assert_eq!(c.max_clusters, 7);
+        assert_eq!(c.listen.port(), 9100);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lkm.toml");
+        std::fs::write(&file, "prot_range = \"1-2\"\n").unwrap();
+        assert!(Config::load(Some(&file), Serialized::globals(serde_json::json!({}))).is_err());
+        std::fs::write(&file, "port_range = \"9-1\"\n").unwrap();
+        assert!(Config::load(Some(&file), Serialized::globals(serde_json::json!({}))).is_err());
+        let missing = dir.path().join("nope.toml");
+        assert!(Config::load(Some(&missing), Serialized::globals(serde_json::json!({}))).is_err());
+    }
+}

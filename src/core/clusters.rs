@@ -1,0 +1,557 @@
+//! The cluster manager: creates, configures, starts, stops, inspects and deletes clusters,
+//! keeping the registry, the host ports, the data directories and the runtime in step.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::pb::{Cluster, ClusterStatus, GetClusterStatusResponse};
+use crate::registry::Registry;
+use crate::runtime::{Liveness, Runtime};
+
+use super::lifecycle::{self, name as status_name};
+use super::pagination::{self, Page};
+use super::ports::{self, PortRange};
+use super::template_manager::TemplateManager;
+use super::templates::Overrides;
+use super::{time, update, validate};
+
+/// What the manager needs of the server configuration.
+#[derive(Clone, Debug)]
+pub struct ClusterSettings {
+    pub data_root: PathBuf,
+    pub port_range: PortRange,
+    pub bind_address: IpAddr,
+    pub max_clusters: u32,
+    pub start_timeout: Duration,
+    pub default_cluster: String,
+}
+
+/// A request to create a cluster.
+#[derive(Clone, Debug, Default)]
+pub struct NewCluster {
+    pub description: String,
+    pub template_id: String,
+    pub tags: HashMap<String, String>,
+    pub overrides: Overrides,
+    pub auto_start: bool,
+    pub created_by: String,
+}
+
+/// Filters of a cluster listing.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterFilter {
+    pub status: i32,
+    pub environment: String,
+    pub tags: Vec<String>,
+}
+
+pub struct ClusterManager {
+    registry: Registry,
+    runtime: Arc<dyn Runtime>,
+    templates: TemplateManager,
+    settings: ClusterSettings,
+    /// Serializes port choice + insert within this process (the database makes it safe
+    /// across processes).
+    allocation: tokio::sync::Mutex<()>,
+    /// One lock per cluster: lifecycle calls on the same cluster run one at a time.
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl ClusterManager {
+    pub fn new(
+        registry: Registry,
+        runtime: Arc<dyn Runtime>,
+        templates: TemplateManager,
+        settings: ClusterSettings,
+    ) -> Self {
+        ClusterManager {
+            registry,
+            runtime,
+            templates,
+            settings,
+            allocation: tokio::sync::Mutex::new(()),
+            locks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn runtime_kind(&self) -> &'static str {
+        self.runtime.kind()
+    }
+
+    pub fn settings(&self) -> &ClusterSettings {
+        &self.settings
+    }
+
+    fn lock_for(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+        locks.entry(id.to_string()).or_default().clone()
+    }
+
+    /// A cluster by id or name.
+    pub async fn get(&self, id_or_name: &str) -> Result<Cluster> {
+        if id_or_name.is_empty() {
+            return Err(Error::invalid("cluster_id", "is required"));
+        }
+        self.registry
+            .find_cluster(id_or_name)
+            .await?
+            .ok_or_else(|| Error::ClusterNotFound(id_or_name.to_string()))
+    }
+
+    /// The cluster a request names, or the default cluster when it names none.
+    pub async fn resolve(&self, id_or_name: &str) -> Result<Cluster> {
+        if id_or_name.is_empty() {
+            let name = &self.settings.default_cluster;
+            return self.registry.find_cluster(name).await?.ok_or_else(|| {
+                Error::precondition(
+                    "NO_DEFAULT_CLUSTER",
+                    format!(
+                        "no cluster id was given and the default cluster '{name}' does not exist; create a cluster named '{name}' or name a cluster"
+                    ),
+                )
+            });
+        }
+        self.get(id_or_name).await
+    }
+
+    /// A cluster that must be running (for topic and record calls).
+    pub async fn running(&self, id_or_name: &str) -> Result<Cluster> {
+        let c = self.resolve(id_or_name).await?;
+        lifecycle::require_running(&c.name, c.status())?;
+        Ok(c)
+    }
+
+    pub async fn list(
+        &self,
+        filter: &ClusterFilter,
+        page_size: i32,
+        page_token: &str,
+    ) -> Result<Page<Cluster>> {
+        let status = ClusterStatus::try_from(filter.status)
+            .map_err(|_| Error::invalid("status", format!("unknown status {}", filter.status)))?;
+        if !filter.environment.is_empty() {
+            validate::environment("environment", &filter.environment)?;
+        }
+        let mut tag_filters = Vec::with_capacity(filter.tags.len());
+        for t in &filter.tags {
+            let (k, v) = match t.split_once('=') {
+                Some((k, v)) => (k, Some(v)),
+                None => (t.as_str(), None),
+            };
+            validate::tag_key("tags", k)?;
+            tag_filters.push((k.to_string(), v.map(str::to_string)));
+        }
+        let mut all = self.registry.list_clusters().await?;
+        all.retain(|c| {
+            (status == ClusterStatus::Unspecified || c.status() == status)
+                && (filter.environment.is_empty() || c.environment == filter.environment)
+                && tag_filters.iter().all(|(k, v)| match (c.tags.get(k), v) {
+                    (Some(have), Some(want)) => have == want,
+                    (Some(_), None) => true,
+                    (None, _) => false,
+                })
+        });
+        let key = |c: &Cluster| format!("{:020}/{}", time::millis(&c.created_at), c.id);
+        let fp = pagination::fingerprint(&[&status, &filter.environment, &tag_filters]);
+        pagination::paginate(all, key, page_size, page_token, fp)
+    }
+
+    /// Creates a cluster: validates and merges its configuration, claims ports, makes its data
+    /// directory and registers it; then starts it if asked. Warnings come back with it.
+    pub async fn create(&self, req: NewCluster) -> Result<(Cluster, Vec<String>)> {
+        validate::cluster_name("name", &req.overrides.name)?;
+        validate::description("description", &req.description)?;
+        validate::tags("tags", &req.tags)?;
+        let mut cluster = self
+            .templates
+            .apply(&req.template_id, &req.overrides)
+            .await?;
+        cluster.description = req.description.clone();
+        cluster.tags = req.tags.clone();
+        cluster.created_by = req.created_by.clone();
+        let mut warnings = Vec::new();
+
+        let cluster = {
+            let _guard = self.allocation.lock().await;
+            if self.registry.find_cluster(&cluster.name).await?.is_some() {
+                return Err(Error::ClusterAlreadyExists(cluster.name));
+            }
+            let max = self.settings.max_clusters as usize;
+            if max > 0 && self.registry.count_clusters().await? >= max {
+                return Err(Error::ResourceExhausted {
+                    reason: "CLUSTER_LIMIT",
+                    message: format!(
+                        "lkm already manages {max} clusters, its configured maximum (max_clusters); delete one first"
+                    ),
+                });
+            }
+            let id = uuid::Uuid::now_v7().to_string();
+            let now = time::now();
+            cluster.id = id.clone();
+            cluster.status = ClusterStatus::Created as i32;
+            cluster.created_at = Some(now);
+            cluster.updated_at = Some(now);
+            cluster.network_name = format!("lkm-{}", cluster.name);
+            let dir = self.cluster_dir(&cluster);
+            cluster.data_directory = dir.display().to_string();
+            create_private_dir(&dir)?;
+
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                if let Err(e) = self.assign_ports(&mut cluster, None).await {
+                    remove_dir(&dir);
+                    return Err(e);
+                }
+                match self.registry.insert_cluster(&cluster).await {
+                    Ok(()) => break,
+                    // Another lkm process claimed one of our ports meanwhile: choose again.
+                    Err(Error::PortAllocation(_)) if attempt < 5 => continue,
+                    Err(e) => {
+                        remove_dir(&dir);
+                        return Err(e);
+                    }
+                }
+            }
+            cluster
+        };
+        tracing::info!(cluster = %cluster.name, id = %cluster.id, ports = ?cluster.port_allocation, "cluster created");
+
+        if req.auto_start {
+            match self.start(&cluster.id, false, None).await {
+                Ok(started) => return Ok((started, warnings)),
+                Err(e) => {
+                    warnings.push(format!("the cluster was created but not started: {e}"));
+                    let current = self.get(&cluster.id).await?;
+                    return Ok((current, warnings));
+                }
+            }
+        }
+        Ok((cluster, warnings))
+    }
+
+    /// Picks ports for what `cluster` needs (keeping `own` ports out of the taken set) and
+    /// writes the allocation and endpoints into it.
+    async fn assign_ports(&self, cluster: &mut Cluster, own: Option<&Cluster>) -> Result<()> {
+        let roles = ports::needs(cluster);
+        let mut taken = self.registry.claimed_ports().await?;
+        if let Some(own) = own.and_then(|c| c.port_allocation.as_ref()) {
+            for (_, p) in ports::claims(own) {
+                taken.remove(&p);
+            }
+        }
+        let bind = self.settings.bind_address;
+        let chosen = ports::pick(self.settings.port_range, &taken, roles.len(), |p| {
+            port_is_free(bind, p)
+        })?;
+        cluster.port_allocation = Some(ports::allocation(&roles, &chosen));
+        cluster.endpoints = self.endpoints(cluster);
+        Ok(())
+    }
+
+    fn endpoints(&self, c: &Cluster) -> HashMap<String, String> {
+        let host = match self.settings.bind_address {
+            ip if ip.is_unspecified() => "127.0.0.1".to_string(),
+            IpAddr::V6(ip) => format!("[{ip}]"),
+            ip => ip.to_string(),
+        };
+        let mut e = HashMap::new();
+        let Some(a) = &c.port_allocation else {
+            return e;
+        };
+        let brokers: Vec<String> = std::iter::once(a.kafka_port)
+            .chain(a.additional_kafka_ports.iter().copied())
+            .filter(|p| *p != 0)
+            .map(|p| format!("{host}:{p}"))
+            .collect();
+        if !brokers.is_empty() {
+            e.insert("kafka".into(), brokers.join(","));
+        }
+        if let Some(p) = a.rest_proxy_port {
+            e.insert("rest_proxy".into(), format!("http://{host}:{p}"));
+        }
+        if let Some(p) = a.ui_port {
+            e.insert("ui".into(), format!("http://{host}:{p}"));
+        }
+        if let Some(p) = a.jmx_port {
+            e.insert("jmx".into(), format!("{host}:{p}"));
+        }
+        e
+    }
+
+    fn cluster_dir(&self, c: &Cluster) -> PathBuf {
+        let short: String = c.id.chars().filter(|c| *c != '-').rev().take(8).collect();
+        self.clusters_root().join(format!("{}-{short}", c.name))
+    }
+
+    fn clusters_root(&self) -> PathBuf {
+        self.settings.data_root.join("clusters")
+    }
+
+    /// Updates the fields named by `paths`. Changes to what needs host ports (brokers, REST
+    /// proxy, UI, JMX) reallocate ports and need a cluster that is not running.
+    pub async fn update(&self, id_or_name: &str, patch: &Cluster, paths: &[String]) -> Result<Cluster> {
+        let current = self.get(id_or_name).await?;
+        let lock = self.lock_for(&current.id);
+        let _guard = lock.lock().await;
+        let current = self.get(&current.id).await?;
+        let mut next = update::cluster(&current, patch, paths)?;
+        let needs = ports::needs(&next);
+        let reallocate = !ports::satisfies(next.port_allocation.as_ref().unwrap_or(&Default::default()), &needs);
+        if reallocate {
+            if matches!(
+                current.status(),
+                ClusterStatus::Running | ClusterStatus::Starting | ClusterStatus::Stopping
+            ) {
+                return Err(Error::precondition(
+                    "CLUSTER_RUNNING",
+                    format!(
+                        "changing brokers, REST proxy, UI or JMX changes the cluster's ports; stop cluster '{}' first",
+                        current.name
+                    ),
+                ));
+            }
+            let _alloc = self.allocation.lock().await;
+            self.assign_ports(&mut next, Some(&current)).await?;
+        }
+        next.updated_at = Some(time::now());
+        self.registry.save_cluster(&next, reallocate).await?;
+        tracing::info!(cluster = %next.name, fields = ?paths, "cluster updated");
+        Ok(next)
+    }
+
+    /// Starts a cluster and waits until its brokers answer (or the timeout passes).
+    pub async fn start(&self, id_or_name: &str, force: bool, timeout: Option<Duration>) -> Result<Cluster> {
+        let c = self.get(id_or_name).await?;
+        let lock = self.lock_for(&c.id);
+        let _guard = lock.lock().await;
+        let mut c = self.get(&c.id).await?;
+        lifecycle::check_start(c.status(), force)?;
+        self.runtime.check_available().await?;
+        if force && matches!(c.status(), ClusterStatus::Running | ClusterStatus::Starting) {
+            self.runtime.stop(&c, false).await?;
+        }
+        self.set_status(&mut c, ClusterStatus::Starting, "").await?;
+        let timeout = timeout.unwrap_or(self.settings.start_timeout);
+        tracing::info!(cluster = %c.name, runtime = self.runtime.kind(), "starting cluster");
+        match self.runtime.start(&c, timeout).await {
+            Ok(()) => {
+                c.last_started = Some(time::now());
+                self.set_status(&mut c, ClusterStatus::Running, "").await?;
+                tracing::info!(cluster = %c.name, "cluster running");
+                Ok(c)
+            }
+            Err(e) => {
+                tracing::warn!(cluster = %c.name, error = %e, "cluster failed to start");
+                self.set_status(&mut c, ClusterStatus::Error, &e.to_string()).await?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Stops a cluster; `cleanup` also removes its containers and network. Data stays.
+    pub async fn stop(&self, id_or_name: &str, cleanup: bool) -> Result<Cluster> {
+        let c = self.get(id_or_name).await?;
+        let lock = self.lock_for(&c.id);
+        let _guard = lock.lock().await;
+        let mut c = self.get(&c.id).await?;
+        lifecycle::check_stop(c.status())?;
+        if c.status() == ClusterStatus::Stopped && !cleanup {
+            return Ok(c);
+        }
+        if c.status() != ClusterStatus::Stopped {
+            self.set_status(&mut c, ClusterStatus::Stopping, "").await?;
+        }
+        match self.runtime.stop(&c, cleanup).await {
+            Ok(()) => {
+                c.last_stopped = Some(time::now());
+                self.set_status(&mut c, ClusterStatus::Stopped, "").await?;
+                tracing::info!(cluster = %c.name, cleanup, "cluster stopped");
+                Ok(c)
+            }
+            Err(e) => {
+                self.set_status(&mut c, ClusterStatus::Error, &e.to_string()).await?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Deletes a cluster: its runtime resources, its ports, its registry entry and (unless
+    /// kept) its data directory.
+    pub async fn delete(&self, id_or_name: &str, force: bool, keep_data: bool) -> Result<()> {
+        let c = self.get(id_or_name).await?;
+        let lock = self.lock_for(&c.id);
+        let _guard = lock.lock().await;
+        let c = self.get(&c.id).await?;
+        lifecycle::check_delete(c.status(), force)?;
+        self.runtime.remove(&c).await?;
+        self.registry.delete_cluster(&c.id).await?;
+        let keep = keep_data
+            || c
+                .retention_policy
+                .as_ref()
+                .and_then(|r| r.keep_data_on_delete)
+                .unwrap_or(false);
+        if !keep {
+            self.remove_data_dir(&c)?;
+        }
+        self.locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&c.id);
+        tracing::info!(cluster = %c.name, kept_data = keep, "cluster deleted");
+        Ok(())
+    }
+
+    /// Removes the data directory of `c`, but only if it really lies under lkm's clusters
+    /// directory (never follow a record or a symlink elsewhere).
+    fn remove_data_dir(&self, c: &Cluster) -> Result<()> {
+        let dir = Path::new(&c.data_directory);
+        if !dir.exists() {
+            return Ok(());
+        }
+        let root = self
+            .clusters_root()
+            .canonicalize()
+            .map_err(|e| Error::internal(format!("data root: {e}")))?;
+        let meta = std::fs::symlink_metadata(dir)
+            .map_err(|e| Error::internal(format!("{}: {e}", dir.display())))?;
+        let real = dir
+            .canonicalize()
+            .map_err(|e| Error::internal(format!("{}: {e}", dir.display())))?;
+        if meta.file_type().is_symlink() || real.parent() != Some(root.as_path()) {
+            tracing::error!(dir = %dir.display(), "refusing to remove a data directory outside the data root");
+            return Ok(());
+        }
+        std::fs::remove_dir_all(&real)
+            .map_err(|e| Error::internal(format!("removing {}: {e}", real.display())))
+    }
+
+    /// The live status of a cluster, reconciled with what its runtime really runs.
+    pub async fn status(&self, id_or_name: &str) -> Result<GetClusterStatusResponse> {
+        let c = self.get(id_or_name).await?;
+        let lock = self.lock_for(&c.id);
+        let _guard = lock.lock().await;
+        let mut c = self.get(&c.id).await?;
+        let observed = self.runtime.observe(&c).await?;
+        self.reconcile(&mut c, observed.liveness).await?;
+        let dir = PathBuf::from(&c.data_directory);
+        let disk = tokio::task::spawn_blocking(move || dir_size(&dir))
+            .await
+            .map_err(|e| Error::internal(format!("disk usage: {e}")))?;
+        Ok(GetClusterStatusResponse {
+            cluster_id: c.id.clone(),
+            name: c.name.clone(),
+            status: c.status,
+            status_message: c.status_message.clone(),
+            runtime: self.runtime.kind().into(),
+            services: observed.services,
+            endpoints: c.endpoints.clone(),
+            disk_usage_bytes: i64::try_from(disk).unwrap_or(i64::MAX),
+            checked_at: Some(time::now()),
+        })
+    }
+
+    /// Brings the registry's status in line with what the runtime sees: a cluster recorded
+    /// as running whose services are gone is never reported RUNNING.
+    async fn reconcile(&self, c: &mut Cluster, liveness: Liveness) -> Result<()> {
+        let status = c.status();
+        match (status, liveness) {
+            (ClusterStatus::Running, Liveness::Down) => {
+                self.set_status(
+                    c,
+                    ClusterStatus::Stopped,
+                    "no service of the cluster is running (stopped outside lkm or lkm restarted)",
+                )
+                .await
+            }
+            (ClusterStatus::Running, Liveness::Partial) => {
+                self.set_status(
+                    c,
+                    ClusterStatus::Error,
+                    "some services of the cluster are not running",
+                )
+                .await
+            }
+            // Left behind by an lkm that stopped mid-way.
+            (ClusterStatus::Starting | ClusterStatus::Stopping, _) => {
+                let (to, why) = match liveness {
+                    Liveness::Down => (ClusterStatus::Stopped, "lkm stopped while the cluster was changing state"),
+                    _ => (ClusterStatus::Error, "lkm stopped while the cluster was changing state; start it again"),
+                };
+                self.set_status(c, to, why).await
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Reconciles every cluster (on server start).
+    pub async fn reconcile_all(&self) -> Result<()> {
+        for c in self.registry.list_clusters().await? {
+            let lock = self.lock_for(&c.id);
+            let _guard = lock.lock().await;
+            let mut c = c;
+            match self.runtime.observe(&c).await {
+                Ok(observed) => self.reconcile(&mut c, observed.liveness).await?,
+                Err(e) => {
+                    tracing::warn!(cluster = %c.name, error = %e, "cannot observe cluster")
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn set_status(&self, c: &mut Cluster, to: ClusterStatus, message: &str) -> Result<()> {
+        let from = c.status();
+        if from != to {
+            lifecycle::transition(from, to)?;
+        }
+        c.status = to as i32;
+        c.status_message = message.to_string();
+        c.updated_at = Some(time::now());
+        self.registry.save_cluster(c, false).await?;
+        if from != to {
+            tracing::debug!(cluster = %c.name, from = status_name(from), to = status_name(to), "status");
+        }
+        Ok(())
+    }
+}
+
+/// Whether nothing listens on `port` of `bind` on this host.
+pub fn port_is_free(bind: IpAddr, port: u16) -> bool {
+    TcpListener::bind(SocketAddr::new(bind, port)).is_ok()
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| Error::internal(format!("creating {}: {e}", dir.display())))
+}
+
+fn remove_dir(dir: &Path) {
+    if let Err(e) = std::fs::remove_dir_all(dir) {
+        tracing::warn!(dir = %dir.display(), error = %e, "could not remove directory");
+    }
+}
+
+/// Bytes used by the files under `dir` (0 when it does not exist).
+pub fn dir_size(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => dir_size(&e.path()),
+            Ok(t) if t.is_file() => e.metadata().map(|m| m.len()).unwrap_or(0),
+            _ => 0,
+        })
+        .sum()
+}

@@ -1,0 +1,66 @@
+//! The core: domain rules and orchestration. Nothing here knows about gRPC or HTTP; the
+//! registry and the runtimes are reached through their narrow interfaces.
+
+pub mod clusters;
+pub mod lifecycle;
+pub mod operations;
+pub mod pagination;
+pub mod ports;
+pub mod settings;
+pub mod template_manager;
+pub mod templates;
+pub mod time;
+pub mod update;
+pub mod validate;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::error::Result;
+use crate::registry::Registry;
+use crate::runtime::Runtime;
+
+use clusters::{ClusterManager, ClusterSettings};
+use operations::OperationManager;
+use template_manager::TemplateManager;
+
+/// Everything the services share.
+pub struct Core {
+    pub registry: Registry,
+    pub clusters: Arc<ClusterManager>,
+    pub templates: TemplateManager,
+    pub operations: OperationManager,
+}
+
+impl Core {
+    pub fn new(config: &Config, registry: Registry, runtime: Arc<dyn Runtime>) -> Self {
+        let templates = TemplateManager::new(registry.clone());
+        let clusters = Arc::new(ClusterManager::new(
+            registry.clone(),
+            runtime,
+            templates.clone(),
+            ClusterSettings {
+                data_root: config.data_dir.clone(),
+                port_range: config.port_range,
+                bind_address: config.bind_address,
+                max_clusters: config.max_clusters,
+                start_timeout: Duration::from_secs(config.start_timeout_secs),
+                default_cluster: config.default_cluster.clone(),
+            },
+        ));
+        let operations = OperationManager::new(registry.clone(), clusters.clone());
+        Core {
+            registry,
+            clusters,
+            templates,
+            operations,
+        }
+    }
+
+    /// Brings the registry in line with reality after a (re)start.
+    pub async fn recover(&self) -> Result<()> {
+        self.operations.fail_interrupted().await?;
+        self.clusters.reconcile_all().await
+    }
+}

@@ -1,0 +1,412 @@
+//! The registry: clusters, port claims, user templates and operations, persisted with sqlx in
+//! SQLite (embedded, the default) or PostgreSQL. Each resource is stored as encoded protobuf
+//! plus the columns that are filtered on or must be unique; the database enforces that a
+//! cluster name and a host port belong to one cluster only.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use prost::Message;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+
+use crate::core::ports;
+use crate::core::time::millis;
+use crate::error::{Error, Result};
+use crate::pb::{Cluster, ClusterTemplate, Operation};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Registry {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+fn db(e: sqlx::Error) -> Error {
+    match e {
+        sqlx::Error::PoolTimedOut => Error::Unavailable("the registry database does not answer".into()),
+        other => Error::internal(format!("registry: {other}")),
+    }
+}
+
+fn decode<M: Message + Default>(row: &AnyRow) -> Result<M> {
+    let body: Vec<u8> = row.try_get("body").map_err(db)?;
+    M::decode(body.as_slice()).map_err(|e| Error::internal(format!("registry: corrupt record: {e}")))
+}
+
+fn unique_violation(e: &sqlx::Error) -> Option<String> {
+    match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => Some(d.message().to_string()),
+        _ => None,
+    }
+}
+
+/// The SQLite URL of a database file.
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+impl Registry {
+    /// Connects and applies the embedded migrations. `url` is `sqlite://PATH` or
+    /// `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(Error::invalid(
+                "database_url",
+                "must start with sqlite:// or postgres://",
+            ));
+        };
+        // Validate the URL before connecting so a typo is reported as such (without echoing
+        // the URL, which may hold a password).
+        sqlx::any::AnyConnectOptions::from_str(url).map_err(|e| {
+            Error::invalid("database_url", format!("cannot be parsed: {}", redact(&e.to_string(), url)))
+        })?;
+        let mut options = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+            .acquire_timeout(Duration::from_secs(15));
+        if backend == Backend::Sqlite {
+            options = options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA busy_timeout = 15000").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = options.connect(url).await.map_err(|e| {
+            Error::Unavailable(format!(
+                "cannot open the registry database: {}",
+                redact(&e.to_string(), url)
+            ))
+        })?;
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&pool)
+            .await
+            .map_err(|e| Error::internal(format!("registry migrations failed: {e}")))?;
+        Ok(Registry { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    // ---- clusters -------------------------------------------------------------------------
+
+    /// Inserts a cluster and claims its ports, atomically. A taken name gives
+    /// `ClusterAlreadyExists`; a port claimed meanwhile by another cluster gives
+    /// `PortAllocation` (the caller picks again).
+    pub async fn insert_cluster(&self, c: &Cluster) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let inserted = sqlx::query(
+            "INSERT INTO clusters (id, name, status, environment, created_at_ms, body) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&c.id)
+        .bind(&c.name)
+        .bind(i64::from(c.status))
+        .bind(&c.environment)
+        .bind(millis(&c.created_at))
+        .bind(c.encode_to_vec())
+        .execute(&mut *tx)
+        .await;
+        if let Err(e) = inserted {
+            return Err(match unique_violation(&e) {
+                Some(_) => Error::ClusterAlreadyExists(c.name.clone()),
+                None => db(e),
+            });
+        }
+        Self::claim_ports(&mut tx, c).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn claim_ports(tx: &mut sqlx::Transaction<'_, sqlx::Any>, c: &Cluster) -> Result<()> {
+        let Some(alloc) = &c.port_allocation else {
+            return Ok(());
+        };
+        for (role, port) in ports::claims(alloc) {
+            let res = sqlx::query(
+                "INSERT INTO port_allocations (port, cluster_id, role) VALUES ($1, $2, $3)",
+            )
+            .bind(i64::from(port))
+            .bind(&c.id)
+            .bind(role.label())
+            .execute(&mut **tx)
+            .await;
+            if let Err(e) = res {
+                return Err(match unique_violation(&e) {
+                    Some(_) => Error::PortAllocation(format!(
+                        "port {port} was claimed by another cluster at the same time"
+                    )),
+                    None => db(e),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Finds a cluster by id or by name.
+    pub async fn find_cluster(&self, id_or_name: &str) -> Result<Option<Cluster>> {
+        let row = sqlx::query("SELECT body FROM clusters WHERE id = $1 OR name = $1")
+            .bind(id_or_name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(decode).transpose()
+    }
+
+    /// Every cluster, oldest first.
+    pub async fn list_clusters(&self) -> Result<Vec<Cluster>> {
+        let rows = sqlx::query("SELECT body FROM clusters ORDER BY created_at_ms, id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(decode).collect()
+    }
+
+    /// Saves a cluster that exists. With `reclaim_ports` its port claims are replaced by
+    /// those of its (new) allocation, atomically.
+    pub async fn save_cluster(&self, c: &Cluster, reclaim_ports: bool) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let res = sqlx::query(
+            "UPDATE clusters SET status = $2, environment = $3, body = $4 WHERE id = $1",
+        )
+        .bind(&c.id)
+        .bind(i64::from(c.status))
+        .bind(&c.environment)
+        .bind(c.encode_to_vec())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if res.rows_affected() == 0 {
+            return Err(Error::ClusterNotFound(c.name.clone()));
+        }
+        if reclaim_ports {
+            sqlx::query("DELETE FROM port_allocations WHERE cluster_id = $1")
+                .bind(&c.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            Self::claim_ports(&mut tx, c).await?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    /// Deletes a cluster and releases its ports. False when it did not exist.
+    pub async fn delete_cluster(&self, id: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        sqlx::query("DELETE FROM port_allocations WHERE cluster_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let res = sqlx::query("DELETE FROM clusters WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(res.rows_affected() > 0)
+    }
+
+    /// Every host port claimed by a cluster.
+    pub async fn claimed_ports(&self) -> Result<HashSet<u16>> {
+        let rows = sqlx::query("SELECT port FROM port_allocations")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                let p: i64 = r.try_get("port").map_err(db)?;
+                u16::try_from(p).map_err(|_| Error::internal(format!("registry: bad port {p}")))
+            })
+            .collect()
+    }
+
+    pub async fn count_clusters(&self) -> Result<usize> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM clusters")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+        let n: i64 = row.try_get("n").map_err(db)?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    // ---- templates ------------------------------------------------------------------------
+
+    pub async fn insert_template(&self, t: &ClusterTemplate) -> Result<()> {
+        let res = sqlx::query(
+            "INSERT INTO templates (id, category, created_at_ms, body) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&t.id)
+        .bind(i64::from(t.category))
+        .bind(millis(&t.created_at))
+        .bind(t.encode_to_vec())
+        .execute(&self.pool)
+        .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if unique_violation(&e).is_some() => {
+                Err(Error::TemplateAlreadyExists(t.id.clone()))
+            }
+            Err(e) => Err(db(e)),
+        }
+    }
+
+    pub async fn get_template(&self, id: &str) -> Result<Option<ClusterTemplate>> {
+        let row = sqlx::query("SELECT body FROM templates WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(decode).transpose()
+    }
+
+    pub async fn list_templates(&self) -> Result<Vec<ClusterTemplate>> {
+        let rows = sqlx::query("SELECT body FROM templates ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(decode).collect()
+    }
+
+    pub async fn save_template(&self, t: &ClusterTemplate) -> Result<()> {
+        let res = sqlx::query("UPDATE templates SET category = $2, body = $3 WHERE id = $1")
+            .bind(&t.id)
+            .bind(i64::from(t.category))
+            .bind(t.encode_to_vec())
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        if res.rows_affected() == 0 {
+            return Err(Error::TemplateNotFound(t.id.clone()));
+        }
+        Ok(())
+    }
+
+    pub async fn delete_template(&self, id: &str) -> Result<bool> {
+        let res = sqlx::query("DELETE FROM templates WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(res.rows_affected() > 0)
+    }
+
+    // ---- operations -----------------------------------------------------------------------
+
+    pub async fn insert_operation(&self, op: &Operation) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO operations (id, operation_type, status, source_cluster_id, created_at_ms, body) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&op.id)
+        .bind(i64::from(op.operation_type))
+        .bind(i64::from(op.status))
+        .bind(&op.source_cluster_id)
+        .bind(millis(&op.created_at))
+        .bind(op.encode_to_vec())
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    pub async fn get_operation(&self, id: &str) -> Result<Option<Operation>> {
+        let row = sqlx::query("SELECT body FROM operations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(decode).transpose()
+    }
+
+    /// Every operation, newest first.
+    pub async fn list_operations(&self) -> Result<Vec<Operation>> {
+        let rows = sqlx::query("SELECT body FROM operations ORDER BY created_at_ms DESC, id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(decode).collect()
+    }
+
+    /// Operations in one of `statuses`.
+    pub async fn operations_with_status(&self, statuses: &[i32]) -> Result<Vec<Operation>> {
+        Ok(self
+            .list_operations()
+            .await?
+            .into_iter()
+            .filter(|o| statuses.contains(&o.status))
+            .collect())
+    }
+
+    pub async fn save_operation(&self, op: &Operation) -> Result<()> {
+        let res = sqlx::query("UPDATE operations SET status = $2, body = $3 WHERE id = $1")
+            .bind(&op.id)
+            .bind(i64::from(op.status))
+            .bind(op.encode_to_vec())
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        if res.rows_affected() == 0 {
+            return Err(Error::OperationNotFound(op.id.clone()));
+        }
+        Ok(())
+    }
+}
+
+/// Removes the password of a database URL from a message.
+fn redact(message: &str, url: &str) -> String {
+    let Some(rest) = url.split_once("://").map(|(_, r)| r) else {
+        return message.to_string();
+    };
+    let Some((userinfo, _)) = rest.split_once('@') else {
+        return message.to_string();
+    };
+    match userinfo.split_once(':') {
+        Some((_, password)) if !password.is_empty() => message.replace(password, "***"),
+        _ => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        let url = "postgres://lkm:s3cret@localhost/db";
+        assert_eq!(redact("failed for s3cret", url), "failed for ***");
+        assert_eq!(redact("plain", "sqlite:///x.db"), "plain");
+    }
+}

@@ -1,0 +1,161 @@
+//! The server: one listener serving gRPC, gRPC-web, server reflection (v1 and v1alpha),
+//! gRPC health and the REST gateway, with graceful shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::response::IntoResponse;
+use http::{HeaderValue, StatusCode, header};
+use prost_reflect::DescriptorPool;
+use tokio::net::TcpListener;
+use tonic::service::Routes;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::api::cluster_service::ClusterApi;
+use crate::api::operation_service::OperationApi;
+use crate::api::template_service::TemplateApi;
+use crate::config::Config;
+use crate::core::Core;
+use crate::error::{Error, Result};
+use crate::pb::cluster_service_server::ClusterServiceServer;
+use crate::pb::operation_service_server::OperationServiceServer;
+use crate::pb::template_service_server::TemplateServiceServer;
+use crate::proto::FILE_DESCRIPTOR_SET;
+use crate::registry::Registry;
+
+/// gRPC services served under `/<name>/<method>`.
+const GRPC_SERVICES: &[&str] = &[
+    "lkm.v1.ClusterService",
+    "lkm.v1.TemplateService",
+    "lkm.v1.OperationService",
+    "grpc.health.v1.Health",
+    "grpc.reflection.v1.ServerReflection",
+    "grpc.reflection.v1alpha.ServerReflection",
+];
+
+/// Opens the registry and the runtime, recovers state left by a previous run, and serves on
+/// `listener` until `shutdown` completes; in-flight requests are allowed to finish.
+pub async fn serve(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    create_data_dir(&config)?;
+    let registry = Registry::connect(&config.registry_url()).await?;
+    let runtime = crate::runtime::select(&config).await?;
+    let core = Arc::new(Core::new(&config, registry.clone(), runtime));
+    core.recover().await?;
+    let app = app(core.clone(), &config).await?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::internal(format!("listener: {e}")))?;
+    tracing::info!(
+        %addr,
+        registry = ?registry.backend(),
+        runtime = core.clusters.runtime_kind(),
+        data_dir = %config.data_dir.display(),
+        "lkm is serving gRPC, gRPC-web and REST"
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| Error::internal(format!("server: {e}")))?;
+    registry.close().await;
+    tracing::info!("lkm stopped");
+    Ok(())
+}
+
+fn create_data_dir(config: &Config) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&config.data_dir)
+        .map_err(|e| {
+            Error::Unavailable(format!(
+                "cannot create the data directory {}: {e}",
+                config.data_dir.display()
+            ))
+        })
+}
+
+/// The whole HTTP application.
+pub async fn app(core: Arc<Core>, config: &Config) -> Result<Router> {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health
+        .set_serving::<ClusterServiceServer<ClusterApi>>()
+        .await;
+    health
+        .set_serving::<TemplateServiceServer<TemplateApi>>()
+        .await;
+    health
+        .set_serving::<OperationServiceServer<OperationApi>>()
+        .await;
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1 = reflection()
+        .build_v1()
+        .map_err(|e| Error::internal(format!("reflection: {e}")))?;
+    let reflection_v1alpha = reflection()
+        .build_v1alpha()
+        .map_err(|e| Error::internal(format!("reflection: {e}")))?;
+
+    let grpc = Routes::new(ClusterServiceServer::new(ClusterApi::new(core.clone())))
+        .add_service(TemplateServiceServer::new(TemplateApi::new(core.clone())))
+        .add_service(OperationServiceServer::new(OperationApi::new(core.clone())))
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .prepare();
+
+    let pool = DescriptorPool::decode(FILE_DESCRIPTOR_SET)
+        .map_err(|e| Error::internal(format!("descriptor: {e}")))?;
+    let mut app = crate::api::rest::router(pool, grpc.clone())
+        .map_err(|e| Error::internal(format!("REST gateway: {e}")))?;
+    let grpc_and_web = tower::ServiceBuilder::new()
+        .layer(tonic_web::GrpcWebLayer::new())
+        .service(grpc);
+    for name in GRPC_SERVICES {
+        app = app.route_service(&format!("/{name}/{{*method}}"), grpc_and_web.clone());
+    }
+    let mut app = app
+        .fallback(not_found)
+        .layer(TraceLayer::new_for_http());
+    if !config.cors_allowed_origins.is_empty() {
+        let origins: Vec<HeaderValue> = config
+            .cors_allowed_origins
+            .iter()
+            .map(|o| HeaderValue::from_str(o))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|_| Error::invalid("cors_allowed_origins", "contains an invalid origin"))?;
+        app = app.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods(tower_http::cors::Any)
+                .allow_headers(tower_http::cors::Any)
+                .expose_headers([
+                    http::HeaderName::from_static("grpc-status"),
+                    http::HeaderName::from_static("grpc-message"),
+                    http::HeaderName::from_static("grpc-status-details-bin"),
+                ]),
+        );
+    }
+    Ok(app)
+}
+
+async fn not_found(uri: http::Uri) -> impl IntoResponse {
+    let body = serde_json::json!({
+        "code": tonic::Code::NotFound as i32,
+        "message": format!("no route for {}", uri.path()),
+        "details": [],
+    });
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+}
