@@ -11,7 +11,11 @@ use crate::config::{Config, LogFormat, RuntimeKind};
 use crate::core::ports::PortRange;
 
 #[derive(Parser, Debug)]
-#[command(name = "lkm", version, about = "Local Kafka Manager: many isolated Kafka clusters on one machine")]
+#[command(
+    name = "lkm",
+    version,
+    about = "Local Kafka Manager: many isolated Kafka clusters on one machine"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -62,12 +66,26 @@ impl ServeArgs {
             }
         };
         put("listen", self.listen.map(|v| v.to_string().into()));
-        put("data_dir", self.data_dir.as_ref().map(|v| v.display().to_string().into()));
+        put(
+            "data_dir",
+            self.data_dir
+                .as_ref()
+                .map(|v| v.display().to_string().into()),
+        );
         put("database_url", self.database_url.clone().map(Into::into));
         put("port_range", self.port_range.map(|v| v.to_string().into()));
-        put("bind_address", self.bind_address.map(|v| v.to_string().into()));
-        put("runtime", self.runtime.and_then(|v| serde_json::to_value(v).ok()));
-        put("log_format", self.log_format.and_then(|v| serde_json::to_value(v).ok()));
+        put(
+            "bind_address",
+            self.bind_address.map(|v| v.to_string().into()),
+        );
+        put(
+            "runtime",
+            self.runtime.and_then(|v| serde_json::to_value(v).ok()),
+        );
+        put(
+            "log_format",
+            self.log_format.and_then(|v| serde_json::to_value(v).ok()),
+        );
         Serialized::globals(serde_json::Value::Object(m))
     }
 }
@@ -75,7 +93,9 @@ impl ServeArgs {
 fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_env("LKM_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,h2=warn,tower_http=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),

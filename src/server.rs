@@ -96,6 +96,8 @@ pub async fn app(core: Arc<Core>, config: &Config) -> Result<Router> {
     let reflection = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
     };
     let reflection_v1 = reflection()
         .build_v1()
@@ -122,9 +124,7 @@ pub async fn app(core: Arc<Core>, config: &Config) -> Result<Router> {
     for name in GRPC_SERVICES {
         app = app.route_service(&format!("/{name}/{{*method}}"), grpc_and_web.clone());
     }
-    let mut app = app
-        .fallback(not_found)
-        .layer(TraceLayer::new_for_http());
+    let mut app = app.fallback(not_found).layer(TraceLayer::new_for_http());
     if !config.cors_allowed_origins.is_empty() {
         let origins: Vec<HeaderValue> = config
             .cors_allowed_origins

@@ -67,6 +67,7 @@ impl ClusterService for ClusterApi {
                 },
                 auto_start: r.auto_start.unwrap_or(true),
                 created_by: crate::local_user(),
+                ports: r.ports,
             })
             .await?;
         Ok(Response::new(CreateClusterResponse {
@@ -80,7 +81,11 @@ impl ClusterService for ClusterApi {
         &self,
         request: Request<GetClusterRequest>,
     ) -> GrpcResult<GetClusterResponse> {
-        let cluster = self.core.clusters.get(&request.get_ref().cluster_id).await?;
+        let cluster = self
+            .core
+            .clusters
+            .get(&request.get_ref().cluster_id)
+            .await?;
         Ok(Response::new(GetClusterResponse {
             cluster: Some(cluster),
         }))

@@ -36,9 +36,16 @@ impl OperationService for OperationApi {
         let r = request.into_inner();
         self.core
             .operations
-            .check_clusters(&r.source_cluster_id, std::slice::from_ref(&r.target_cluster_id))
+            .check_clusters(
+                ("source_cluster_id", "target_cluster_id"),
+                &r.source_cluster_id,
+                std::slice::from_ref(&r.target_cluster_id),
+            )
             .await?;
-        Err(Error::Unimplemented("data migration is not implemented in this version of lkm".into()).into())
+        Err(
+            Error::Unimplemented("data migration is not implemented in this version of lkm".into())
+                .into(),
+        )
     }
 
     #[tracing::instrument(skip_all)]
@@ -49,9 +56,16 @@ impl OperationService for OperationApi {
         let r = request.into_inner();
         self.core
             .operations
-            .check_clusters(&r.source_cluster_id, &r.target_cluster_ids)
+            .check_clusters(
+                ("source_cluster_id", "target_cluster_ids"),
+                &r.source_cluster_id,
+                &r.target_cluster_ids,
+            )
             .await?;
-        Err(Error::Unimplemented("topic replication is not implemented in this version of lkm".into()).into())
+        Err(Error::Unimplemented(
+            "topic replication is not implemented in this version of lkm".into(),
+        )
+        .into())
     }
 
     #[tracing::instrument(skip_all)]
@@ -62,9 +76,16 @@ impl OperationService for OperationApi {
         let r = request.into_inner();
         self.core
             .operations
-            .check_clusters(&r.source_cluster, std::slice::from_ref(&r.target_cluster))
+            .check_clusters(
+                ("source_cluster", "target_cluster"),
+                &r.source_cluster,
+                std::slice::from_ref(&r.target_cluster),
+            )
             .await?;
-        Err(Error::Unimplemented("cluster comparison is not implemented in this version of lkm".into()).into())
+        Err(Error::Unimplemented(
+            "cluster comparison is not implemented in this version of lkm".into(),
+        )
+        .into())
     }
 
     #[tracing::instrument(skip_all, fields(operation = %request.get_ref().operation_id))]
@@ -136,22 +157,23 @@ impl OperationService for OperationApi {
             .watch(&request.get_ref().operation_id)
             .await?;
         // The current state first, then each change, until a final state has been sent.
-        let stream = futures::stream::unfold((rx, true, false), |(mut rx, first, done)| async move {
-            if done {
-                return None;
-            }
-            if !first && rx.changed().await.is_err() {
-                return None;
-            }
-            let op = rx.borrow_and_update().clone();
-            let last = is_final(op.status());
-            let event = WatchOperationResponse {
-                operation: Some(op),
-                event_time: Some(time::now()),
-                r#final: last,
-            };
-            Some((Ok(event), (rx, false, last)))
-        });
+        let stream =
+            futures::stream::unfold((rx, true, false), |(mut rx, first, done)| async move {
+                if done {
+                    return None;
+                }
+                if !first && rx.changed().await.is_err() {
+                    return None;
+                }
+                let op = rx.borrow_and_update().clone();
+                let last = is_final(op.status());
+                let event = WatchOperationResponse {
+                    operation: Some(op),
+                    event_time: Some(time::now()),
+                    r#final: last,
+                };
+                Some((Ok(event), (rx, false, last)))
+            });
         Ok(Response::new(Box::pin(stream)))
     }
 }

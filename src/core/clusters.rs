@@ -39,6 +39,8 @@ pub struct NewCluster {
     pub overrides: Overrides,
     pub auto_start: bool,
     pub created_by: String,
+    /// Host ports asked for explicitly.
+    pub ports: Option<crate::pb::PortAllocation>,
 }
 
 /// Filters of a cluster listing.
@@ -166,6 +168,10 @@ impl ClusterManager {
         validate::cluster_name("name", &req.overrides.name)?;
         validate::description("description", &req.description)?;
         validate::tags("tags", &req.tags)?;
+        let requested = match &req.ports {
+            Some(p) => ports::requested(p)?,
+            None => Vec::new(),
+        };
         let mut cluster = self
             .templates
             .apply(&req.template_id, &req.overrides)
@@ -203,7 +209,7 @@ impl ClusterManager {
             let mut attempt = 0;
             loop {
                 attempt += 1;
-                if let Err(e) = self.assign_ports(&mut cluster, None).await {
+                if let Err(e) = self.assign_ports(&mut cluster, None, &requested).await {
                     remove_dir(&dir);
                     return Err(e);
                 }
@@ -225,8 +231,13 @@ impl ClusterManager {
             match self.start(&cluster.id, false, None).await {
                 Ok(started) => return Ok((started, warnings)),
                 Err(e) => {
-                    warnings.push(format!("the cluster was created but not started: {e}"));
-                    let current = self.get(&cluster.id).await?;
+                    let why = format!("the cluster was created but not started: {e}");
+                    let mut current = self.get(&cluster.id).await?;
+                    if current.status() == ClusterStatus::Created {
+                        current.status_message = why.clone();
+                        self.registry.save_cluster(&current, false).await?;
+                    }
+                    warnings.push(why);
                     return Ok((current, warnings));
                 }
             }
@@ -234,9 +245,14 @@ impl ClusterManager {
         Ok((cluster, warnings))
     }
 
-    /// Picks ports for what `cluster` needs (keeping `own` ports out of the taken set) and
-    /// writes the allocation and endpoints into it.
-    async fn assign_ports(&self, cluster: &mut Cluster, own: Option<&Cluster>) -> Result<()> {
+    /// Picks ports for what `cluster` needs (the `requested` ones where given; `own` ports
+    /// count as free) and writes the allocation and endpoints into it.
+    async fn assign_ports(
+        &self,
+        cluster: &mut Cluster,
+        own: Option<&Cluster>,
+        requested: &[(ports::PortRole, u16)],
+    ) -> Result<()> {
         let roles = ports::needs(cluster);
         let mut taken = self.registry.claimed_ports().await?;
         if let Some(own) = own.and_then(|c| c.port_allocation.as_ref()) {
@@ -245,7 +261,7 @@ impl ClusterManager {
             }
         }
         let bind = self.settings.bind_address;
-        let chosen = ports::pick(self.settings.port_range, &taken, roles.len(), |p| {
+        let chosen = ports::plan(&roles, requested, self.settings.port_range, &taken, |p| {
             port_is_free(bind, p)
         })?;
         cluster.port_allocation = Some(ports::allocation(&roles, &chosen));
@@ -294,14 +310,22 @@ impl ClusterManager {
 
     /// Updates the fields named by `paths`. Changes to what needs host ports (brokers, REST
     /// proxy, UI, JMX) reallocate ports and need a cluster that is not running.
-    pub async fn update(&self, id_or_name: &str, patch: &Cluster, paths: &[String]) -> Result<Cluster> {
+    pub async fn update(
+        &self,
+        id_or_name: &str,
+        patch: &Cluster,
+        paths: &[String],
+    ) -> Result<Cluster> {
         let current = self.get(id_or_name).await?;
         let lock = self.lock_for(&current.id);
         let _guard = lock.lock().await;
         let current = self.get(&current.id).await?;
         let mut next = update::cluster(&current, patch, paths)?;
         let needs = ports::needs(&next);
-        let reallocate = !ports::satisfies(next.port_allocation.as_ref().unwrap_or(&Default::default()), &needs);
+        let reallocate = !ports::satisfies(
+            next.port_allocation.as_ref().unwrap_or(&Default::default()),
+            &needs,
+        );
         if reallocate {
             if matches!(
                 current.status(),
@@ -316,7 +340,16 @@ impl ClusterManager {
                 ));
             }
             let _alloc = self.allocation.lock().await;
-            self.assign_ports(&mut next, Some(&current)).await?;
+            // Services that stay keep their ports; new ones get ports from the range.
+            let keep: Vec<_> = current
+                .port_allocation
+                .as_ref()
+                .map(ports::claims)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(role, _)| needs.contains(role))
+                .collect();
+            self.assign_ports(&mut next, Some(&current), &keep).await?;
         }
         next.updated_at = Some(time::now());
         self.registry.save_cluster(&next, reallocate).await?;
@@ -325,7 +358,12 @@ impl ClusterManager {
     }
 
     /// Starts a cluster and waits until its brokers answer (or the timeout passes).
-    pub async fn start(&self, id_or_name: &str, force: bool, timeout: Option<Duration>) -> Result<Cluster> {
+    pub async fn start(
+        &self,
+        id_or_name: &str,
+        force: bool,
+        timeout: Option<Duration>,
+    ) -> Result<Cluster> {
         let c = self.get(id_or_name).await?;
         let lock = self.lock_for(&c.id);
         let _guard = lock.lock().await;
@@ -347,7 +385,8 @@ impl ClusterManager {
             }
             Err(e) => {
                 tracing::warn!(cluster = %c.name, error = %e, "cluster failed to start");
-                self.set_status(&mut c, ClusterStatus::Error, &e.to_string()).await?;
+                self.set_status(&mut c, ClusterStatus::Error, &e.to_string())
+                    .await?;
                 Err(e)
             }
         }
@@ -374,7 +413,8 @@ impl ClusterManager {
                 Ok(c)
             }
             Err(e) => {
-                self.set_status(&mut c, ClusterStatus::Error, &e.to_string()).await?;
+                self.set_status(&mut c, ClusterStatus::Error, &e.to_string())
+                    .await?;
                 Err(e)
             }
         }
@@ -391,8 +431,7 @@ impl ClusterManager {
         self.runtime.remove(&c).await?;
         self.registry.delete_cluster(&c.id).await?;
         let keep = keep_data
-            || c
-                .retention_policy
+            || c.retention_policy
                 .as_ref()
                 .and_then(|r| r.keep_data_on_delete)
                 .unwrap_or(false);
@@ -480,8 +519,14 @@ impl ClusterManager {
             // Left behind by an lkm that stopped mid-way.
             (ClusterStatus::Starting | ClusterStatus::Stopping, _) => {
                 let (to, why) = match liveness {
-                    Liveness::Down => (ClusterStatus::Stopped, "lkm stopped while the cluster was changing state"),
-                    _ => (ClusterStatus::Error, "lkm stopped while the cluster was changing state; start it again"),
+                    Liveness::Down => (
+                        ClusterStatus::Stopped,
+                        "lkm stopped while the cluster was changing state",
+                    ),
+                    _ => (
+                        ClusterStatus::Error,
+                        "lkm stopped while the cluster was changing state; start it again",
+                    ),
                 };
                 self.set_status(c, to, why).await
             }

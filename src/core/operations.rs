@@ -83,13 +83,8 @@ impl OperationManager {
                 })
         });
         // Newest first.
-        let key = |o: &Operation| {
-            format!(
-                "{:020}/{}",
-                i64::MAX - time::millis(&o.created_at),
-                o.id
-            )
-        };
+        let key =
+            |o: &Operation| format!("{:020}/{}", i64::MAX - time::millis(&o.created_at), o.id);
         let fp = pagination::fingerprint(&[&status, &kind, &cluster_id]);
         pagination::paginate(all, key, page_size, page_token, fp)
     }
@@ -163,23 +158,27 @@ impl OperationManager {
         Ok(())
     }
 
-    /// Checks both clusters of a cross-cluster request exist and run.
-    pub async fn check_clusters(&self, source: &str, targets: &[String]) -> Result<()> {
+    /// Checks the clusters of a cross-cluster request exist, differ and run. `fields` names
+    /// the request's source and target fields, for error messages.
+    pub async fn check_clusters(
+        &self,
+        fields: (&str, &str),
+        source: &str,
+        targets: &[String],
+    ) -> Result<()> {
+        let (source_field, target_field) = fields;
         if source.is_empty() {
-            return Err(Error::invalid("source_cluster_id", "is required"));
+            return Err(Error::invalid(source_field, "is required"));
         }
-        if targets.is_empty() {
-            return Err(Error::invalid("target_cluster_id", "at least one target is required"));
+        if targets.is_empty() || targets.iter().any(String::is_empty) {
+            return Err(Error::invalid(target_field, "is required"));
         }
         let src = self.clusters.get(source).await?;
         for t in targets {
-            if t.is_empty() {
-                return Err(Error::invalid("target_cluster_id", "is required"));
-            }
             let tgt = self.clusters.get(t).await?;
             if tgt.id == src.id {
                 return Err(Error::invalid(
-                    "target_cluster_id",
+                    target_field,
                     "source and target are the same cluster",
                 ));
             }

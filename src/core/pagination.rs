@@ -53,7 +53,9 @@ pub fn paginate<T>(
     };
     let next_page_token = if rest.len() > size {
         rest.truncate(size);
-        rest.last().map(|last| encode(&key(last), filter)).unwrap_or_default()
+        rest.last()
+            .map(|last| encode(&key(last), filter))
+            .unwrap_or_default()
     } else {
         String::new()
     };

@@ -47,9 +47,9 @@ impl FromStr for PortRange {
     type Err = String;
 
     fn from_str(s: &str) -> std::result::Result<Self, String> {
-        let (a, b) = s
-            .split_once('-')
-            .ok_or_else(|| format!("'{s}' is not a port range: expected START-END, e.g. 9000-9999"))?;
+        let (a, b) = s.split_once('-').ok_or_else(|| {
+            format!("'{s}' is not a port range: expected START-END, e.g. 9000-9999")
+        })?;
         let start: u16 = a
             .trim()
             .parse()
@@ -154,6 +154,94 @@ pub fn pick(
     Ok(chosen)
 }
 
+/// Chooses a port for each of `roles`: the one `requested` for it if any (it must be
+/// unclaimed and free), otherwise one of `range` (see `pick`).
+pub fn plan(
+    roles: &[PortRole],
+    requested: &[(PortRole, u16)],
+    range: PortRange,
+    taken: &HashSet<u16>,
+    mut is_free: impl FnMut(u16) -> bool,
+) -> Result<Vec<u16>> {
+    let mut seen = HashSet::new();
+    for (role, port) in requested {
+        if !roles.contains(role) {
+            return Err(Error::invalid(
+                "ports",
+                format!(
+                    "a port is requested for {} but the cluster has no such service",
+                    role.label()
+                ),
+            ));
+        }
+        if *port < 1024 {
+            return Err(Error::invalid(
+                "ports",
+                format!("port {port} for {} is not above 1023", role.label()),
+            ));
+        }
+        if !seen.insert(*port) {
+            return Err(Error::invalid(
+                "ports",
+                format!("port {port} is requested twice"),
+            ));
+        }
+        if taken.contains(port) {
+            return Err(Error::precondition(
+                "PORT_IN_USE",
+                format!("port {port} belongs to another lkm cluster"),
+            ));
+        }
+        if !is_free(*port) {
+            return Err(Error::precondition(
+                "PORT_IN_USE",
+                format!("port {port} is already in use on this host"),
+            ));
+        }
+    }
+    let mut excluded = taken.clone();
+    excluded.extend(seen);
+    let missing = roles
+        .iter()
+        .filter(|r| !requested.iter().any(|(q, _)| q == *r))
+        .count();
+    let mut picked = pick(range, &excluded, missing, is_free)?.into_iter();
+    Ok(roles
+        .iter()
+        .map(|r| match requested.iter().find(|(q, _)| q == r) {
+            Some((_, p)) => *p,
+            None => picked.next().unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Ports requested in an allocation message; 0 means "allocate one". Port numbers outside
+/// 1..=65535 are invalid.
+pub fn requested(a: &PortAllocation) -> Result<Vec<(PortRole, u16)>> {
+    let mut out = Vec::new();
+    let mut push = |role: PortRole, p: i32| -> Result<()> {
+        if p == 0 {
+            return Ok(());
+        }
+        let port = u16::try_from(p).ok().filter(|p| *p > 0).ok_or_else(|| {
+            Error::invalid(
+                "ports",
+                format!("{p} is not a port number (1 to 65535) for {}", role.label()),
+            )
+        })?;
+        out.push((role, port));
+        Ok(())
+    };
+    push(PortRole::Broker(1), a.kafka_port)?;
+    for (i, p) in a.additional_kafka_ports.iter().enumerate() {
+        push(PortRole::Broker(u8::try_from(i + 2).unwrap_or(u8::MAX)), *p)?;
+    }
+    push(PortRole::RestProxy, a.rest_proxy_port.unwrap_or(0))?;
+    push(PortRole::Ui, a.ui_port.unwrap_or(0))?;
+    push(PortRole::Jmx, a.jmx_port.unwrap_or(0))?;
+    Ok(out)
+}
+
 /// The allocation message for roles and the ports chosen for them (same order).
 pub fn allocation(roles: &[PortRole], ports: &[u16]) -> PortAllocation {
     let mut a = PortAllocation::default();
@@ -222,12 +310,56 @@ mod tests {
 
     #[test]
     fn pick_skips_taken_and_busy_ports() {
-        let range = PortRange { start: 100, end: 105 };
+        let range = PortRange {
+            start: 100,
+            end: 105,
+        };
         let taken: HashSet<u16> = [100, 102].into();
         let got = pick(range, &taken, 3, |p| p != 101).unwrap();
         assert_eq!(got, vec![103, 104, 105]);
         let err = pick(range, &taken, 4, |p| p != 101).unwrap_err();
         assert!(matches!(err, Error::PortAllocation(_)));
+    }
+
+    #[test]
+    fn requested_ports_are_honoured_and_checked() {
+        let range = PortRange {
+            start: 2000,
+            end: 2010,
+        };
+        let roles = [PortRole::Broker(1), PortRole::Ui];
+        let taken: HashSet<u16> = [2000].into();
+        let got = plan(
+            &roles,
+            &[(PortRole::Broker(1), 9092)],
+            range,
+            &taken,
+            |_| true,
+        )
+        .unwrap();
+        assert_eq!(got, vec![9092, 2001]);
+        assert!(
+            plan(
+                &roles,
+                &[(PortRole::RestProxy, 9093)],
+                range,
+                &taken,
+                |_| true
+            )
+            .is_err()
+        );
+        assert!(plan(&roles, &[(PortRole::Ui, 2000)], range, &taken, |_| true).is_err());
+        assert!(
+            plan(&roles, &[(PortRole::Ui, 3000)], range, &taken, |p| p
+                != 3000)
+            .is_err()
+        );
+        assert!(plan(&roles, &[(PortRole::Ui, 80)], range, &taken, |_| true).is_err());
+        let bad = PortAllocation {
+            kafka_port: 70000,
+            ..Default::default()
+        };
+        assert!(requested(&bad).is_err());
     }
 
     #[test]

@@ -97,13 +97,15 @@ pub fn merge_kafka(base: &mut KafkaConfig, over: &KafkaConfig) {
         default_replication_factor, num_network_threads, num_io_threads,
         socket_send_buffer_bytes, socket_receive_buffer_bytes, engine, broker_count, image,
         jmx_enabled);
-    base.custom_properties.extend(over.custom_properties.clone());
+    base.custom_properties
+        .extend(over.custom_properties.clone());
 }
 
 pub fn merge_rest_proxy(base: &mut RestProxyConfig, over: &RestProxyConfig) {
     overlay!(base, over; enabled, heap_size, consumer_request_timeout_ms,
         producer_request_timeout_ms, image);
-    base.custom_properties.extend(over.custom_properties.clone());
+    base.custom_properties
+        .extend(over.custom_properties.clone());
 }
 
 pub fn merge_ui(base: &mut UiConfig, over: &UiConfig) {
@@ -164,12 +166,7 @@ pub fn validate_kafka(prefix: &str, c: &KafkaConfig) -> Result<()> {
         validate::in_range(&f("log_retention_hours"), v, 1, 876_000)?;
     }
     if let Some(v) = c.log_segment_bytes {
-        validate::in_range(
-            &f("log_segment_bytes"),
-            v,
-            1_048_576,
-            i64::from(i32::MAX),
-        )?;
+        validate::in_range(&f("log_segment_bytes"), v, 1_048_576, i64::from(i32::MAX))?;
     }
     if let Some(v) = c.num_partitions {
         validate::in_range(&f("num_partitions"), v, 1, 10_000)?;
@@ -256,12 +253,7 @@ pub fn validate_retention(prefix: &str, c: &RetentionPolicy) -> Result<()> {
     if let Some(v) = c.log_retention_bytes
         && v != -1
     {
-        validate::in_range(
-            &format!("{prefix}.log_retention_bytes"),
-            v,
-            0,
-            i64::MAX,
-        )?;
+        validate::in_range(&format!("{prefix}.log_retention_bytes"), v, 0, i64::MAX)?;
     }
     if let Some(v) = c.storage_quota_bytes {
         validate::in_range(&format!("{prefix}.storage_quota_bytes"), v, 0, i64::MAX)?;
@@ -300,8 +292,7 @@ mod tests {
     #[test]
     fn overrides_merge_field_by_field() {
         let mut base = base_kafka();
-        base.custom_properties
-            .insert("a".into(), "1".into());
+        base.custom_properties.insert("a".into(), "1".into());
         let over = KafkaConfig {
             num_partitions: Some(12),
             custom_properties: [("b".to_string(), "2".to_string())].into(),
@@ -329,6 +320,9 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(k.image.as_deref(), Some(TANSU_IMAGE));
-        assert_eq!(complete_kafka(&KafkaConfig::default()).image.as_deref(), Some(APACHE_KAFKA_IMAGE));
+        assert_eq!(
+            complete_kafka(&KafkaConfig::default()).image.as_deref(),
+            Some(APACHE_KAFKA_IMAGE)
+        );
     }
 }

@@ -73,7 +73,9 @@ impl TemplateManager {
         if current.is_builtin {
             return Err(Error::precondition(
                 "BUILTIN_TEMPLATE",
-                format!("'{id}' is a built-in template and cannot be changed; create your own template from it instead"),
+                format!(
+                    "'{id}' is a built-in template and cannot be changed; create your own template from it instead"
+                ),
             ));
         }
         let mut next = update::template(&current, patch, paths)?;

@@ -285,7 +285,11 @@ pub fn normalize(mut t: ClusterTemplate) -> Result<ClusterTemplate> {
     if t.version.is_empty() {
         t.version = "1.0.0".into();
     }
-    if t.version.len() > 32 || t.version.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    if t.version.len() > 32
+        || t.version
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace())
+    {
         return Err(Error::invalid(
             "template.version",
             "must be at most 32 characters, without spaces",
@@ -394,7 +398,13 @@ mod tests {
     #[test]
     fn builtins_are_valid_and_complete() {
         let all = builtins();
-        for id in ["development", "testing", "staging", "production", "tansu-dev"] {
+        for id in [
+            "development",
+            "testing",
+            "staging",
+            "production",
+            "tansu-dev",
+        ] {
             assert!(all.iter().any(|t| t.id == id), "{id} missing");
         }
         for t in all {
@@ -425,7 +435,12 @@ mod tests {
         let k = c.kafka_config.unwrap();
         assert_eq!(k.num_partitions, Some(12));
         assert_eq!(k.broker_count, Some(3));
-        assert_eq!(k.custom_properties.get("min.insync.replicas").map(String::as_str), Some("2"));
+        assert_eq!(
+            k.custom_properties
+                .get("min.insync.replicas")
+                .map(String::as_str),
+            Some("2")
+        );
         assert_eq!(c.environment, "staging");
         assert_eq!(c.template_id, "staging");
     }
@@ -444,7 +459,10 @@ mod tests {
             },
         )
         .unwrap_err();
-        assert!(err.to_string().contains("default_replication_factor"), "{err}");
+        assert!(
+            err.to_string().contains("default_replication_factor"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -461,6 +479,9 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(c.kafka_config.unwrap().image.as_deref(), Some(settings::TANSU_IMAGE));
+        assert_eq!(
+            c.kafka_config.unwrap().image.as_deref(),
+            Some(settings::TANSU_IMAGE)
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! Field-mask updates (AIP-134) of clusters and templates.
 
 use crate::error::{Error, Result};
-use crate::pb::{Cluster, ClusterTemplate, KafkaConfig, RestProxyConfig, RetentionPolicy, UiConfig};
+use crate::pb::{
+    Cluster, ClusterTemplate, KafkaConfig, RestProxyConfig, RetentionPolicy, UiConfig,
+};
 
 use super::{settings, templates, validate};
 
@@ -101,7 +103,9 @@ fn apply_config_path(
         let p = patch.rest.ok_or_else(missing)?;
         match sub {
             None => settings::merge_rest_proxy(target.rest, p),
-            Some("custom_properties") => target.rest.custom_properties = p.custom_properties.clone(),
+            Some("custom_properties") => {
+                target.rest.custom_properties = p.custom_properties.clone()
+            }
             Some(f) => settings::merge_rest_proxy(target.rest, &rest_field(p, f, path)?),
         }
     } else if head == names[2] {

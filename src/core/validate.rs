@@ -87,7 +87,10 @@ pub fn description(field: &str, text: &str) -> Result<()> {
             format!("is longer than {MAX_DESCRIPTION} characters"),
         ));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(Error::invalid(field, "contains control characters"));
     }
     Ok(())

@@ -42,14 +42,17 @@ impl std::fmt::Debug for Registry {
 
 fn db(e: sqlx::Error) -> Error {
     match e {
-        sqlx::Error::PoolTimedOut => Error::Unavailable("the registry database does not answer".into()),
+        sqlx::Error::PoolTimedOut => {
+            Error::Unavailable("the registry database does not answer".into())
+        }
         other => Error::internal(format!("registry: {other}")),
     }
 }
 
 fn decode<M: Message + Default>(row: &AnyRow) -> Result<M> {
     let body: Vec<u8> = row.try_get("body").map_err(db)?;
-    M::decode(body.as_slice()).map_err(|e| Error::internal(format!("registry: corrupt record: {e}")))
+    M::decode(body.as_slice())
+        .map_err(|e| Error::internal(format!("registry: corrupt record: {e}")))
 }
 
 fn unique_violation(e: &sqlx::Error) -> Option<String> {
@@ -82,7 +85,10 @@ impl Registry {
         // Validate the URL before connecting so a typo is reported as such (without echoing
         // the URL, which may hold a password).
         sqlx::any::AnyConnectOptions::from_str(url).map_err(|e| {
-            Error::invalid("database_url", format!("cannot be parsed: {}", redact(&e.to_string(), url)))
+            Error::invalid(
+                "database_url",
+                format!("cannot be parsed: {}", redact(&e.to_string(), url)),
+            )
         })?;
         let mut options = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })

@@ -91,7 +91,10 @@ fn parse_rule(
         && b != "*"
         && input.get_field_by_name(b).is_none()
     {
-        return Err(format!("{}: body field {b} does not exist", rpc.full_name()));
+        return Err(format!(
+            "{}: body field {b} does not exist",
+            rpc.full_name()
+        ));
     }
     if let Some(r) = &binding.response_body
         && rpc.output().get_field_by_name(r).is_none()
@@ -123,13 +126,20 @@ pub fn from_descriptor(pool: &DescriptorPool, package: &str) -> Result<Vec<Bindi
         for rpc in service.methods() {
             let options = rpc.options();
             if !options.has_extension(&http) {
-                return Err(format!("{} has no google.api.http annotation", rpc.full_name()));
+                return Err(format!(
+                    "{} has no google.api.http annotation",
+                    rpc.full_name()
+                ));
             }
             let success = success_ext
                 .as_ref()
                 .filter(|e| options.has_extension(e))
                 .and_then(|e| options.get_extension(e).as_i32())
-                .map(|c| u16::try_from(c).ok().and_then(|c| StatusCode::from_u16(c).ok()))
+                .map(|c| {
+                    u16::try_from(c)
+                        .ok()
+                        .and_then(|c| StatusCode::from_u16(c).ok())
+                })
                 .unwrap_or(Some(StatusCode::OK))
                 .ok_or_else(|| format!("{}: bad http_success_code", rpc.full_name()))?;
             match options.get_extension(&http).as_ref() {

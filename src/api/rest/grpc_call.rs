@@ -64,7 +64,9 @@ fn next_message(buf: &mut BytesMut) -> Result<Option<Bytes>, Status> {
         return Ok(None);
     }
     if buf[0] != 0 {
-        return Err(Status::internal("gateway: compressed response frames are not expected"));
+        return Err(Status::internal(
+            "gateway: compressed response frames are not expected",
+        ));
     }
     let len = u32::from_be_bytes([buf[1], buf[2], buf[3], buf[4]]) as usize;
     if buf.len() < 5 + len {
@@ -109,31 +111,34 @@ pub async fn server_streaming(
     let res = call(grpc, path, headers, message).await?;
     let body = res.into_body();
     let state = (body, BytesMut::new(), false);
-    Ok(futures::stream::unfold(state, |(mut body, mut buf, done)| async move {
-        if done {
-            return None;
-        }
-        loop {
-            match next_message(&mut buf) {
-                Ok(Some(msg)) => return Some((Ok(msg), (body, buf, false))),
-                Ok(None) => {}
-                Err(status) => return Some((Err(status), (body, buf, true))),
+    Ok(futures::stream::unfold(
+        state,
+        |(mut body, mut buf, done)| async move {
+            if done {
+                return None;
             }
-            match body.frame().await {
-                Some(Ok(frame)) => {
-                    if let Some(trailers) = frame.trailers_ref() {
-                        return status_of(trailers).map(|s| (Err(s), (body, buf, true)));
-                    }
-                    if let Ok(data) = frame.into_data() {
-                        buf.extend_from_slice(&data);
-                    }
+            loop {
+                match next_message(&mut buf) {
+                    Ok(Some(msg)) => return Some((Ok(msg), (body, buf, false))),
+                    Ok(None) => {}
+                    Err(status) => return Some((Err(status), (body, buf, true))),
                 }
-                Some(Err(e)) => {
-                    let status = Status::unavailable(format!("stream interrupted: {e}"));
-                    return Some((Err(status), (body, buf, true)));
+                match body.frame().await {
+                    Some(Ok(frame)) => {
+                        if let Some(trailers) = frame.trailers_ref() {
+                            return status_of(trailers).map(|s| (Err(s), (body, buf, true)));
+                        }
+                        if let Ok(data) = frame.into_data() {
+                            buf.extend_from_slice(&data);
+                        }
+                    }
+                    Some(Err(e)) => {
+                        let status = Status::unavailable(format!("stream interrupted: {e}"));
+                        return Some((Err(status), (body, buf, true)));
+                    }
+                    None => return None,
                 }
-                None => return None,
             }
-        }
-    }))
+        },
+    ))
 }

@@ -44,7 +44,7 @@ impl Gateway {
     ) -> Response {
         let request = match transcode::request(binding, &params, query.as_deref(), &body) {
             Ok(r) => r.encode_to_vec(),
-            Err(e) => return errors::response(&self.pool, &Status::invalid_argument(e.0)),
+            Err(e) => return errors::response(&self.pool, &Status::from(e.into_error())),
         };
         let path = binding.grpc_path();
         if binding.rpc.is_server_streaming() {
@@ -100,7 +100,9 @@ impl Gateway {
                 Err(status) => json_event("error", errors::status_json(&pool, &status)),
             })
         });
-        Sse::new(events).keep_alive(KeepAlive::default()).into_response()
+        Sse::new(events)
+            .keep_alive(KeepAlive::default())
+            .into_response()
     }
 }
 

@@ -4,8 +4,8 @@
 
 use base64::Engine;
 use prost_reflect::{
-    DeserializeOptions, DynamicMessage, FieldDescriptor, Kind, MessageDescriptor,
-    ReflectMessage, SerializeOptions, Value,
+    DeserializeOptions, DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, ReflectMessage,
+    SerializeOptions, Value,
 };
 
 use super::bindings::Binding;
@@ -13,6 +13,12 @@ use super::bindings::Binding;
 /// A request the gateway cannot turn into a protobuf message (INVALID_ARGUMENT).
 #[derive(Debug)]
 pub struct BadRequest(pub String);
+
+impl BadRequest {
+    pub fn into_error(self) -> crate::error::Error {
+        crate::error::Error::invalid("request", self.0)
+    }
+}
 
 type Result<T> = std::result::Result<T, BadRequest>;
 
@@ -147,8 +153,12 @@ fn parse_scalar(fd: &FieldDescriptor, text: &str) -> Result<Value> {
         Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => {
             Value::I64(text.parse().map_err(|_| num("64-bit integer"))?)
         }
-        Kind::Uint32 | Kind::Fixed32 => Value::U32(text.parse().map_err(|_| num("unsigned integer"))?),
-        Kind::Uint64 | Kind::Fixed64 => Value::U64(text.parse().map_err(|_| num("unsigned integer"))?),
+        Kind::Uint32 | Kind::Fixed32 => {
+            Value::U32(text.parse().map_err(|_| num("unsigned integer"))?)
+        }
+        Kind::Uint64 | Kind::Fixed64 => {
+            Value::U64(text.parse().map_err(|_| num("unsigned integer"))?)
+        }
         Kind::Float => Value::F32(text.parse().map_err(|_| num("number"))?),
         Kind::Double => Value::F64(text.parse().map_err(|_| num("number"))?),
         Kind::Bytes => {
@@ -207,7 +217,11 @@ fn enum_prefix(name: &str) -> String {
 
 /// For an update whose body is one field (`cluster`) and that names no `update_mask`, the
 /// mask is the set of fields present in the body (as grpc-gateway does for PATCH).
-fn infer_update_mask(msg: &mut DynamicMessage, body_field: &FieldDescriptor, body: &[u8]) -> Result<()> {
+fn infer_update_mask(
+    msg: &mut DynamicMessage,
+    body_field: &FieldDescriptor,
+    body: &[u8],
+) -> Result<()> {
     let desc = msg.descriptor();
     let Some(mask_fd) = desc.get_field_by_name("update_mask") else {
         return Ok(());
@@ -232,7 +246,12 @@ fn infer_update_mask(msg: &mut DynamicMessage, body_field: &FieldDescriptor, bod
     Ok(())
 }
 
-fn collect_paths(desc: &MessageDescriptor, json: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+fn collect_paths(
+    desc: &MessageDescriptor,
+    json: &serde_json::Value,
+    prefix: &str,
+    out: &mut Vec<String>,
+) {
     let serde_json::Value::Object(map) = json else {
         return;
     };

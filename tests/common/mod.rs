@@ -1,0 +1,289 @@
+//! Test harness: starts the real lkm server in-process on 127.0.0.1:0 against a real
+//! registry database, and hands out gRPC and HTTP clients for it.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lkm::config::{Config, RuntimeKind};
+use lkm::core::ports::PortRange;
+use lkm::pb::cluster_service_client::ClusterServiceClient;
+use lkm::pb::operation_service_client::OperationServiceClient;
+use lkm::pb::template_service_client::TemplateServiceClient;
+use sqlx::Connection;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic::transport::Channel;
+
+/// Which registry database a test runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// Whether tests whose real dependency is missing must fail rather than skip (set in CI).
+pub fn require_all() -> bool {
+    std::env::var("LKM_TEST_REQUIRE_ALL").is_ok_and(|v| v == "1")
+}
+
+/// Skips (or, under LKM_TEST_REQUIRE_ALL=1, fails) a test that lacks a real dependency.
+pub fn skip(why: &str) {
+    if require_all() {
+        panic!("required test dependency missing: {why}");
+    }
+    eprintln!("skipped: {why}");
+}
+
+/// A fresh, empty database of the given kind, or None when the kind is not available.
+pub struct TestDatabase {
+    pub url: String,
+    admin_url: Option<String>,
+    name: String,
+}
+
+impl TestDatabase {
+    pub async fn create(db: Db, dir: &std::path::Path) -> Option<TestDatabase> {
+        match db {
+            Db::Sqlite => Some(TestDatabase {
+                url: String::new(), // lkm's default: SQLite in its data directory
+                admin_url: None,
+                name: dir.display().to_string(),
+            }),
+            Db::Postgres => {
+                let Ok(admin) = std::env::var("LKM_TEST_POSTGRES_URL") else {
+                    skip("LKM_TEST_POSTGRES_URL is not set (a PostgreSQL server URL)");
+                    return None;
+                };
+                let name = format!("lkm_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .expect("connect to LKM_TEST_POSTGRES_URL");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+                Some(TestDatabase {
+                    url: format!("{base}/{name}"),
+                    admin_url: Some(admin),
+                    name,
+                })
+            }
+        }
+    }
+
+    pub async fn drop_database(&self) {
+        if let Some(admin) = &self.admin_url
+            && let Ok(mut conn) = sqlx::PgConnection::connect(admin).await
+        {
+            let _ = sqlx::query(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn)
+            .await;
+        }
+    }
+}
+
+/// A port range of `len` ports starting at a port the OS just handed out (so probably free;
+/// lkm checks each port anyway).
+pub fn fresh_port_range(len: u16) -> PortRange {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let start = l.local_addr().unwrap().port().min(65535 - len);
+    PortRange {
+        start,
+        end: start + len - 1,
+    }
+}
+
+pub fn test_config(data_dir: PathBuf, db: &TestDatabase) -> Config {
+    Config {
+        data_dir,
+        database_url: db.url.clone(),
+        runtime: RuntimeKind::None,
+        port_range: fresh_port_range(300),
+        ..Config::default()
+    }
+}
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub config: Config,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<lkm::error::Result<()>>>,
+}
+
+impl TestServer {
+    pub async fn start(config: Config) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        let cfg = config.clone();
+        let handle = tokio::spawn(async move {
+            lkm::serve(listener, cfg, async {
+                let _ = rx.await;
+            })
+            .await
+        });
+        let server = TestServer {
+            addr,
+            config,
+            shutdown: Some(tx),
+            handle: Some(handle),
+        };
+        server.wait_ready().await;
+        server
+    }
+
+    /// Waits until the server answers a health check (it answers once the registry is open).
+    async fn wait_ready(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(ch) = Channel::from_shared(self.url()).unwrap().connect().await {
+                let mut health = tonic_health::pb::health_client::HealthClient::new(ch);
+                if health
+                    .check(tonic_health::pb::HealthCheckRequest {
+                        service: String::new(),
+                    })
+                    .await
+                    .is_ok()
+                {
+                    return;
+                }
+            }
+            if let Some(h) = &self.handle
+                && h.is_finished()
+            {
+                panic!("lkm server exited during start-up");
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "lkm server did not become ready"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn rest(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    async fn channel(&self) -> Channel {
+        Channel::from_shared(self.url())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap()
+    }
+
+    pub async fn clusters(&self) -> ClusterServiceClient<Channel> {
+        ClusterServiceClient::new(self.channel().await)
+    }
+
+    pub async fn templates(&self) -> TemplateServiceClient<Channel> {
+        TemplateServiceClient::new(self.channel().await)
+    }
+
+    pub async fn operations(&self) -> OperationServiceClient<Channel> {
+        OperationServiceClient::new(self.channel().await)
+    }
+
+    /// Graceful shutdown; returns the configuration to start it again on the same state.
+    pub async fn stop(mut self) -> Config {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.unwrap().unwrap();
+        }
+        self.config.clone()
+    }
+}
+
+/// A server on a fresh database of kind `db`, plus what is needed to clean up after it.
+pub struct Env {
+    pub server: TestServer,
+    pub db: TestDatabase,
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub async fn start(db: Db) -> Option<Env> {
+        let dir = tempfile::tempdir().unwrap();
+        let db = TestDatabase::create(db, dir.path()).await?;
+        let config = test_config(dir.path().join("data"), &db);
+        let server = TestServer::start(config).await;
+        Some(Env { server, db, dir })
+    }
+
+    pub async fn start_with(db: Db, tweak: impl FnOnce(&mut Config)) -> Option<Env> {
+        let dir = tempfile::tempdir().unwrap();
+        let db = TestDatabase::create(db, dir.path()).await?;
+        let mut config = test_config(dir.path().join("data"), &db);
+        tweak(&mut config);
+        let server = TestServer::start(config).await;
+        Some(Env { server, db, dir })
+    }
+
+    /// Stops the server and starts a new one on the same state.
+    pub async fn restart(self) -> Env {
+        let config = self.server.stop().await;
+        let server = TestServer::start(config).await;
+        Env {
+            server,
+            db: self.db,
+            dir: self.dir,
+        }
+    }
+
+    pub async fn finish(self) {
+        self.server.stop().await;
+        self.db.drop_database().await;
+    }
+
+    /// Names of the per-cluster data directories on disk.
+    pub fn cluster_dirs(&self) -> Vec<String> {
+        let root = self.server.config.data_dir.join("clusters");
+        let mut names: Vec<String> = std::fs::read_dir(root)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+}
+
+/// Runs each listed async test function once per registry backend.
+#[macro_export]
+macro_rules! per_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::common::Db::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::common::Db::Postgres).await } )*
+        }
+    };
+}
+
+/// The gRPC code and ErrorInfo reason of a failed call.
+pub fn code_reason(status: &tonic::Status) -> (tonic::Code, String) {
+    use tonic_types::StatusExt;
+    let reason = status
+        .get_details_error_info()
+        .map(|i| i.reason)
+        .unwrap_or_default();
+    (status.code(), reason)
+}
