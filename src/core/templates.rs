@@ -345,7 +345,7 @@ pub fn apply(template: Option<&ClusterTemplate>, o: &Overrides) -> Result<Cluste
         .and_then(|t| t.default_ui_config.clone())
         .unwrap_or_default();
     let mut retention = template
-        .and_then(|t| t.default_retention_policy.clone())
+        .and_then(|t| t.default_retention_policy)
         .unwrap_or_default();
     let engine_before = kafka.engine;
     if let Some(k) = &o.kafka {

@@ -175,7 +175,7 @@ impl TestServer {
         format!("http://{}{}", self.addr, path)
     }
 
-    async fn channel(&self) -> Channel {
+    pub async fn channel(&self) -> Channel {
         Channel::from_shared(self.url())
             .unwrap()
             .connect()
