@@ -55,6 +55,14 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Origins allowed to call the API from a browser on another origin (CORS).
     pub cors_allowed_origins: Vec<String>,
+    /// Docker engine address; empty means the local default (DOCKER_HOST or the socket).
+    pub docker_host: String,
+    /// tansu binary for the process runtime; empty means `tansu` on PATH.
+    pub tansu_binary: String,
+    /// Apache Kafka distribution for the process runtime (KAFKA_HOME); empty means none.
+    pub kafka_home: String,
+    /// Refuse to create or start clusters the host has too little free memory or disk for.
+    pub resource_guard: bool,
 }
 
 impl Default for Config {
@@ -71,6 +79,10 @@ impl Default for Config {
             default_cluster: "default".into(),
             log_format: LogFormat::Text,
             cors_allowed_origins: Vec::new(),
+            docker_host: String::new(),
+            tansu_binary: String::new(),
+            kafka_home: std::env::var("KAFKA_HOME").unwrap_or_default(),
+            resource_guard: true,
         }
     }
 }
@@ -100,6 +112,10 @@ const ENV_KEYS: &[&str] = &[
     "default_cluster",
     "log_format",
     "cors_allowed_origins",
+    "docker_host",
+    "tansu_binary",
+    "kafka_home",
+    "resource_guard",
 ];
 
 impl Config {

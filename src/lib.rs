@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod core;
 pub mod error;
+pub mod kafka;
 pub mod registry;
 pub mod runtime;
 pub mod server;

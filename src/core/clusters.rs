@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::pb::{Cluster, ClusterStatus, GetClusterStatusResponse};
 use crate::registry::Registry;
-use crate::runtime::{Liveness, Runtime};
+use crate::runtime::{Liveness, Runtime, StartOptions};
 
 use super::lifecycle::{self, name as status_name};
 use super::pagination::{self, Page};
@@ -369,14 +369,36 @@ impl ClusterManager {
         let _guard = lock.lock().await;
         let mut c = self.get(&c.id).await?;
         lifecycle::check_start(c.status(), force)?;
-        self.runtime.check_available().await?;
+        self.runtime.check_available(&c).await?;
         if force && matches!(c.status(), ClusterStatus::Running | ClusterStatus::Starting) {
             self.runtime.stop(&c, false).await?;
         }
         self.set_status(&mut c, ClusterStatus::Starting, "").await?;
         let timeout = timeout.unwrap_or(self.settings.start_timeout);
         tracing::info!(cluster = %c.name, runtime = self.runtime.kind(), "starting cluster");
-        match self.runtime.start(&c, timeout).await {
+        let (progress, mut notes) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let reporter = {
+            let registry = self.registry.clone();
+            let id = c.id.clone();
+            tokio::spawn(async move {
+                // Show the latest progress note (image pulls) in the status message.
+                while let Some(note) = notes.recv().await {
+                    if let Ok(Some(mut current)) = registry.find_cluster(&id).await
+                        && current.status() == ClusterStatus::Starting
+                    {
+                        current.status_message = note;
+                        let _ = registry.save_cluster(&current, false).await;
+                    }
+                }
+            })
+        };
+        let started = self
+            .runtime
+            .start(&c, StartOptions { timeout, progress })
+            .await;
+        // The sender is gone with the options: the reporter ends after the last note.
+        let _ = reporter.await;
+        match started {
             Ok(()) => {
                 c.last_started = Some(time::now());
                 self.set_status(&mut c, ClusterStatus::Running, "").await?;
@@ -428,13 +450,13 @@ impl ClusterManager {
         let _guard = lock.lock().await;
         let c = self.get(&c.id).await?;
         lifecycle::check_delete(c.status(), force)?;
-        self.runtime.remove(&c).await?;
-        self.registry.delete_cluster(&c.id).await?;
         let keep = keep_data
             || c.retention_policy
                 .as_ref()
                 .and_then(|r| r.keep_data_on_delete)
                 .unwrap_or(false);
+        self.runtime.remove(&c, keep).await?;
+        self.registry.delete_cluster(&c.id).await?;
         if !keep {
             self.remove_data_dir(&c)?;
         }

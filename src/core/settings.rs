@@ -273,7 +273,33 @@ pub fn validate_retention(prefix: &str, c: &RetentionPolicy) -> Result<()> {
 }
 
 /// Rules that span fields of a complete configuration.
-pub fn validate_effective(kafka: &KafkaConfig) -> Result<()> {
+pub fn validate_effective(
+    kafka: &KafkaConfig,
+    rest: &RestProxyConfig,
+    ui: &UiConfig,
+) -> Result<()> {
+    if kafka.engine() == BrokerEngine::Tansu {
+        // tansu advertises one listener, which services on the cluster network cannot use,
+        // and its brokers do not form a multi-broker cluster here.
+        if kafka.broker_count.unwrap_or(1) != 1 {
+            return Err(Error::invalid(
+                "kafka_config.broker_count",
+                "the tansu engine runs one broker per cluster",
+            ));
+        }
+        if rest.enabled.unwrap_or(false) {
+            return Err(Error::invalid(
+                "rest_proxy_config.enabled",
+                "the REST proxy needs an internal broker listener, which the tansu engine does not have; disable it or use BROKER_ENGINE_APACHE_KAFKA",
+            ));
+        }
+        if ui.enabled.unwrap_or(false) {
+            return Err(Error::invalid(
+                "ui_config.enabled",
+                "the UI needs an internal broker listener, which the tansu engine does not have; disable it or use BROKER_ENGINE_APACHE_KAFKA",
+            ));
+        }
+    }
     let brokers = kafka.broker_count.unwrap_or(1);
     let rf = kafka.default_replication_factor.unwrap_or(1);
     if rf > brokers {
@@ -306,11 +332,31 @@ mod tests {
 
     #[test]
     fn replication_cannot_exceed_brokers() {
+        let (r, u) = (base_rest_proxy(), base_ui());
         let mut k = base_kafka();
         k.default_replication_factor = Some(3);
-        assert!(validate_effective(&k).is_err());
+        assert!(validate_effective(&k, &r, &u).is_err());
         k.broker_count = Some(3);
-        validate_effective(&k).unwrap();
+        validate_effective(&k, &r, &u).unwrap();
+    }
+
+    #[test]
+    fn tansu_runs_one_broker_without_companions() {
+        let mut k = base_kafka();
+        k.engine = Some(BrokerEngine::Tansu as i32);
+        let off = RestProxyConfig {
+            enabled: Some(false),
+            ..base_rest_proxy()
+        };
+        let ui_off = UiConfig {
+            enabled: Some(false),
+            ..base_ui()
+        };
+        validate_effective(&k, &off, &ui_off).unwrap();
+        assert!(validate_effective(&k, &base_rest_proxy(), &ui_off).is_err());
+        assert!(validate_effective(&k, &off, &base_ui()).is_err());
+        k.broker_count = Some(2);
+        assert!(validate_effective(&k, &off, &ui_off).is_err());
     }
 
     #[test]

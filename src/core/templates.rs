@@ -251,10 +251,12 @@ pub fn normalize(mut t: ClusterTemplate) -> Result<ClusterTemplate> {
     let retention = t.default_retention_policy.take().unwrap_or_default();
     settings::validate_retention("template.default_retention_policy", &retention)?;
     let kafka = settings::complete_kafka(&kafka);
-    settings::validate_effective(&kafka)?;
+    let rest = settings::complete_rest_proxy(&rest);
+    let ui = settings::complete_ui(&ui);
+    settings::validate_effective(&kafka, &rest, &ui)?;
     t.default_kafka_config = Some(kafka);
-    t.default_rest_proxy_config = Some(settings::complete_rest_proxy(&rest));
-    t.default_ui_config = Some(settings::complete_ui(&ui));
+    t.default_rest_proxy_config = Some(rest);
+    t.default_ui_config = Some(ui);
     t.default_retention_policy = Some(settings::complete_retention(&retention));
     for (field, v) in [
         ("template.min_memory_mb", t.min_memory_mb),
@@ -365,7 +367,9 @@ pub fn apply(template: Option<&ClusterTemplate>, o: &Overrides) -> Result<Cluste
         settings::merge_retention(&mut retention, r);
     }
     let kafka = settings::complete_kafka(&kafka);
-    settings::validate_effective(&kafka)?;
+    let rest = settings::complete_rest_proxy(&rest);
+    let ui = settings::complete_ui(&ui);
+    settings::validate_effective(&kafka, &rest, &ui)?;
 
     let environment = if !o.environment.is_empty() {
         o.environment.clone()
@@ -384,8 +388,8 @@ pub fn apply(template: Option<&ClusterTemplate>, o: &Overrides) -> Result<Cluste
         template_id: template.map(|t| t.id.clone()).unwrap_or_default(),
         environment,
         kafka_config: Some(kafka),
-        rest_proxy_config: Some(settings::complete_rest_proxy(&rest)),
-        ui_config: Some(settings::complete_ui(&ui)),
+        rest_proxy_config: Some(rest),
+        ui_config: Some(ui),
         retention_policy: Some(settings::complete_retention(&retention)),
         ..Default::default()
     })
@@ -410,7 +414,11 @@ mod tests {
         for t in all {
             let k = t.default_kafka_config.as_ref().unwrap();
             settings::validate_kafka("k", k).unwrap();
-            settings::validate_effective(k).unwrap();
+            let (r, u) = (
+                t.default_rest_proxy_config.as_ref().unwrap(),
+                t.default_ui_config.as_ref().unwrap(),
+            );
+            settings::validate_effective(k, r, u).unwrap();
             assert!(k.image.is_some() && k.heap_size.is_some() && k.broker_count.is_some());
             assert!(t.min_memory_mb <= t.recommended_memory_mb);
             assert!(t.min_disk_gb <= t.recommended_disk_gb);
@@ -467,7 +475,7 @@ mod tests {
 
     #[test]
     fn switching_engine_switches_image() {
-        let t = builtin("development").unwrap();
+        let t = builtin("testing").unwrap();
         let c = apply(
             Some(&t),
             &Overrides {

@@ -131,7 +131,7 @@ fn validate_configs(prefix: &str, names: [&str; 4], c: &Configs) -> Result<()> {
     settings::validate_rest_proxy(&format!("{prefix}{}", names[1]), c.rest)?;
     settings::validate_ui(&format!("{prefix}{}", names[2]), c.ui)?;
     settings::validate_retention(&format!("{prefix}{}", names[3]), c.retention)?;
-    settings::validate_effective(c.kafka)
+    settings::validate_effective(c.kafka, c.rest, c.ui)
 }
 
 fn require_mask(paths: &[String]) -> Result<()> {
