@@ -192,6 +192,19 @@ impl ClusterService for ClusterApi {
         Ok(Response::new(status))
     }
 
+    #[tracing::instrument(skip_all, fields(cluster = %request.get_ref().cluster_id))]
+    async fn get_cluster_compose(
+        &self,
+        request: Request<GetClusterComposeRequest>,
+    ) -> GrpcResult<GetClusterComposeResponse> {
+        let yaml = self
+            .core
+            .clusters
+            .compose(&request.get_ref().cluster_id)
+            .await?;
+        Ok(Response::new(GetClusterComposeResponse { yaml }))
+    }
+
     async fn list_topics(
         &self,
         request: Request<ListTopicsRequest>,

@@ -10,14 +10,14 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::pb::{Cluster, ClusterStatus, GetClusterStatusResponse};
 use crate::registry::Registry;
-use crate::runtime::{Liveness, Runtime, StartOptions};
+use crate::runtime::{Liveness, Observed, Runtime, StartOptions};
 
 use super::lifecycle::{self, name as status_name};
 use super::pagination::{self, Page};
 use super::ports::{self, PortRange};
 use super::template_manager::TemplateManager;
 use super::templates::Overrides;
-use super::{time, update, validate};
+use super::{resources, time, update, validate};
 
 /// What the manager needs of the server configuration.
 #[derive(Clone, Debug)]
@@ -28,6 +28,8 @@ pub struct ClusterSettings {
     pub max_clusters: u32,
     pub start_timeout: Duration,
     pub default_cluster: String,
+    /// Refuse clusters the host has too little memory or disk for.
+    pub resource_guard: bool,
 }
 
 /// A request to create a cluster.
@@ -179,7 +181,7 @@ impl ClusterManager {
         cluster.description = req.description.clone();
         cluster.tags = req.tags.clone();
         cluster.created_by = req.created_by.clone();
-        let mut warnings = Vec::new();
+        let mut warnings = self.guard_resources(&cluster).await?;
 
         let cluster = {
             let _guard = self.allocation.lock().await;
@@ -209,7 +211,11 @@ impl ClusterManager {
             let mut attempt = 0;
             loop {
                 attempt += 1;
-                if let Err(e) = self.assign_ports(&mut cluster, None, &requested).await {
+                let planned = self
+                    .assign_ports(&mut cluster, None, &requested)
+                    .await
+                    .and_then(|()| self.check_runnable(&cluster));
+                if let Err(e) = planned {
                     remove_dir(&dir);
                     return Err(e);
                 }
@@ -243,6 +249,96 @@ impl ClusterManager {
             }
         }
         Ok((cluster, warnings))
+    }
+
+    /// The resource guard: refuses `cluster` when the host lacks its template's minimum
+    /// memory or disk; warnings below the recommendation.
+    async fn guard_resources(&self, cluster: &Cluster) -> Result<Vec<String>> {
+        if !self.settings.resource_guard || self.runtime.kind() == "none" {
+            return Ok(Vec::new());
+        }
+        let template = if cluster.template_id.is_empty() {
+            None
+        } else {
+            self.templates.get(&cluster.template_id).await.ok()
+        };
+        let reserved: u64 = self
+            .registry
+            .list_clusters()
+            .await?
+            .iter()
+            .filter(|c| c.id != cluster.id)
+            .filter(|c| matches!(c.status(), ClusterStatus::Running | ClusterStatus::Starting))
+            .map(resources::memory_estimate_mb)
+            .sum();
+        let root = self.settings.data_root.clone();
+        let free = tokio::task::spawn_blocking(move || resources::host_free(&root, reserved))
+            .await
+            .map_err(|e| Error::internal(format!("resource check: {e}")))?;
+        resources::check(
+            &cluster.name,
+            resources::requirement(cluster, template.as_ref()),
+            free,
+        )
+    }
+
+    /// Bytes the cluster uses: its data directory plus what the runtime keeps elsewhere.
+    async fn disk_usage(&self, c: &Cluster) -> Result<u64> {
+        let dir = PathBuf::from(&c.data_directory);
+        let local = tokio::task::spawn_blocking(move || dir_size(&dir))
+            .await
+            .map_err(|e| Error::internal(format!("disk usage: {e}")))?;
+        let remote = match self.runtime.disk_usage(c).await {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                tracing::warn!(cluster = %c.name, error = %e, "cannot measure runtime disk usage");
+                0
+            }
+        };
+        Ok(local + remote)
+    }
+
+    /// Refuses to start past the storage quota; a note when close to it.
+    async fn check_quota(&self, c: &Cluster) -> Result<Option<String>> {
+        let quota = c
+            .retention_policy
+            .as_ref()
+            .and_then(|r| r.storage_quota_bytes)
+            .unwrap_or(0);
+        if quota <= 0 {
+            return Ok(None);
+        }
+        let used = self.disk_usage(c).await?;
+        let quota = quota as u64;
+        if used >= quota {
+            return Err(Error::ResourceExhausted {
+                reason: "STORAGE_QUOTA",
+                message: format!(
+                    "cluster '{}' uses {used} bytes, at or past its storage quota of {quota} bytes; raise retention_policy.storage_quota_bytes or delete data",
+                    c.name
+                ),
+            });
+        }
+        Ok((used * 10 >= quota * 8).then(|| {
+            format!(
+                "storage at {}% of the quota ({used} of {quota} bytes)",
+                used * 100 / quota
+            )
+        }))
+    }
+
+    /// Refuses a definition that could not run: what the container specs reject (property
+    /// names an image cannot carry, UI settings that collide) is an invalid argument now,
+    /// not a failed start later.
+    fn check_runnable(&self, cluster: &Cluster) -> Result<()> {
+        crate::runtime::spec::cluster_spec(cluster, self.settings.bind_address).map(|_| ())
+    }
+
+    /// The docker-compose file equivalent to the cluster's containers.
+    pub async fn compose(&self, id_or_name: &str) -> Result<String> {
+        let c = self.get(id_or_name).await?;
+        let spec = crate::runtime::spec::cluster_spec(&c, self.settings.bind_address)?;
+        Ok(crate::runtime::spec::compose_yaml(&spec))
     }
 
     /// Picks ports for what `cluster` needs (the `requested` ones where given; `own` ports
@@ -351,6 +447,7 @@ impl ClusterManager {
                 .collect();
             self.assign_ports(&mut next, Some(&current), &keep).await?;
         }
+        self.check_runnable(&next)?;
         next.updated_at = Some(time::now());
         self.registry.save_cluster(&next, reallocate).await?;
         tracing::info!(cluster = %next.name, fields = ?paths, "cluster updated");
@@ -370,6 +467,12 @@ impl ClusterManager {
         let mut c = self.get(&c.id).await?;
         lifecycle::check_start(c.status(), force)?;
         self.runtime.check_available(&c).await?;
+        let quota_note = self.check_quota(&c).await?;
+        if !matches!(c.status(), ClusterStatus::Running | ClusterStatus::Starting) {
+            for w in self.guard_resources(&c).await? {
+                tracing::warn!(cluster = %c.name, "{w}");
+            }
+        }
         if force && matches!(c.status(), ClusterStatus::Running | ClusterStatus::Starting) {
             self.runtime.stop(&c, false).await?;
         }
@@ -401,7 +504,9 @@ impl ClusterManager {
         match started {
             Ok(()) => {
                 c.last_started = Some(time::now());
-                self.set_status(&mut c, ClusterStatus::Running, "").await?;
+                let note = quota_note.unwrap_or_default();
+                self.set_status(&mut c, ClusterStatus::Running, &note)
+                    .await?;
                 tracing::info!(cluster = %c.name, "cluster running");
                 Ok(c)
             }
@@ -499,11 +604,8 @@ impl ClusterManager {
         let _guard = lock.lock().await;
         let mut c = self.get(&c.id).await?;
         let observed = self.runtime.observe(&c).await?;
-        self.reconcile(&mut c, observed.liveness).await?;
-        let dir = PathBuf::from(&c.data_directory);
-        let disk = tokio::task::spawn_blocking(move || dir_size(&dir))
-            .await
-            .map_err(|e| Error::internal(format!("disk usage: {e}")))?;
+        self.reconcile(&mut c, &observed).await?;
+        let disk = self.disk_usage(&c).await?;
         Ok(GetClusterStatusResponse {
             cluster_id: c.id.clone(),
             name: c.name.clone(),
@@ -519,28 +621,20 @@ impl ClusterManager {
 
     /// Brings the registry's status in line with what the runtime sees: a cluster recorded
     /// as running whose services are gone is never reported RUNNING.
-    async fn reconcile(&self, c: &mut Cluster, liveness: Liveness) -> Result<()> {
+    async fn reconcile(&self, c: &mut Cluster, observed: &Observed) -> Result<()> {
         let status = c.status();
-        match (status, liveness) {
-            (ClusterStatus::Running, Liveness::Down) => {
-                self.set_status(
-                    c,
-                    ClusterStatus::Stopped,
-                    "no service of the cluster is running (stopped outside lkm or lkm restarted)",
-                )
-                .await
-            }
-            (ClusterStatus::Running, Liveness::Partial) => {
-                self.set_status(
-                    c,
-                    ClusterStatus::Error,
-                    "some services of the cluster are not running",
-                )
-                .await
+        match (status, observed.liveness) {
+            (ClusterStatus::Running, Liveness::Down | Liveness::Partial) => {
+                let why = format!(
+                    "not every service of the cluster runs (changed outside lkm?): {}",
+                    observed.detail
+                );
+                tracing::warn!(cluster = %c.name, "{why}");
+                self.set_status(c, ClusterStatus::Error, &why).await
             }
             // Left behind by an lkm that stopped mid-way.
             (ClusterStatus::Starting | ClusterStatus::Stopping, _) => {
-                let (to, why) = match liveness {
+                let (to, why) = match observed.liveness {
                     Liveness::Down => (
                         ClusterStatus::Stopped,
                         "lkm stopped while the cluster was changing state",
@@ -563,7 +657,7 @@ impl ClusterManager {
             let _guard = lock.lock().await;
             let mut c = c;
             match self.runtime.observe(&c).await {
-                Ok(observed) => self.reconcile(&mut c, observed.liveness).await?,
+                Ok(observed) => self.reconcile(&mut c, &observed).await?,
                 Err(e) => {
                     tracing::warn!(cluster = %c.name, error = %e, "cannot observe cluster")
                 }

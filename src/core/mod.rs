@@ -6,6 +6,7 @@ pub mod lifecycle;
 pub mod operations;
 pub mod pagination;
 pub mod ports;
+pub mod resources;
 pub mod settings;
 pub mod template_manager;
 pub mod templates;
@@ -47,6 +48,7 @@ impl Core {
                 max_clusters: config.max_clusters,
                 start_timeout: Duration::from_secs(config.start_timeout_secs),
                 default_cluster: config.default_cluster.clone(),
+                resource_guard: config.resource_guard,
             },
         ));
         let operations = OperationManager::new(registry.clone(), clusters.clone());

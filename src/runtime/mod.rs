@@ -29,8 +29,6 @@ pub struct Observed {
     pub liveness: Liveness,
     /// Why the cluster is not fully up, when it is not.
     pub detail: String,
-    /// Bytes the runtime stores for the cluster outside its data directory (Docker volumes).
-    pub extra_disk_bytes: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -78,6 +76,11 @@ pub trait Runtime: Send + Sync + 'static {
 
     /// What runs of the cluster.
     async fn observe(&self, cluster: &Cluster) -> Result<Observed>;
+
+    /// Bytes the runtime stores for the cluster outside its data directory (Docker volumes).
+    async fn disk_usage(&self, _cluster: &Cluster) -> Result<u64> {
+        Ok(0)
+    }
 }
 
 /// A runtime that runs nothing: clusters can be registered, configured and deleted, and a

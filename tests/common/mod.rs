@@ -287,3 +287,96 @@ pub fn code_reason(status: &tonic::Status) -> (tonic::Code, String) {
         .unwrap_or_default();
     (status.code(), reason)
 }
+
+/// Whether a Docker engine answers (via the docker CLI).
+pub fn docker_available() -> bool {
+    std::process::Command::new("docker")
+        .args(["info", "--format", "{{.ServerVersion}}"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Whether the local Docker engine has `image`.
+pub fn docker_has_image(image: &str) -> bool {
+    std::process::Command::new("docker")
+        .args(["image", "inspect", image])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Runs the docker CLI; (success, stdout + stderr).
+pub fn docker(args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker CLI");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// A cluster name unique to this test run. Test clusters start with `lkmtest-` so leftovers of
+/// an interrupted run can be found (and only they).
+pub fn unique_name(tag: &str) -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("lkmtest-{tag}-{}", &id[..6])
+}
+
+/// Removes every Docker container, network and volume of clusters whose name starts with
+/// `prefix` (cleanup when a test fails half-way).
+pub fn docker_cleanup(prefix: &str) {
+    let filter = format!("name=lkm-{prefix}");
+    let (_, ids) = docker(&["ps", "-aq", "--filter", &filter]);
+    for id in ids.split_whitespace() {
+        docker(&["rm", "-f", id]);
+    }
+    let (_, nets) = docker(&["network", "ls", "-q", "--filter", &filter]);
+    for id in nets.split_whitespace() {
+        docker(&["network", "rm", id]);
+    }
+    let (_, vols) = docker(&["volume", "ls", "-q", "--filter", &filter]);
+    for id in vols.split_whitespace() {
+        docker(&["volume", "rm", "-f", id]);
+    }
+}
+
+/// `kcat` with a librdkafka that speaks to the test broker (Debian's is too old for it; see
+/// LKM_TEST_KCAT_LIBDIR). None (after `skip`) when kcat is not usable here.
+pub fn kcat() -> Option<std::process::Command> {
+    let path = std::env::var_os("PATH")?;
+    let bin = std::env::split_paths(&path)
+        .map(|d| d.join("kcat"))
+        .find(|p| p.is_file());
+    let Some(bin) = bin else {
+        skip("kcat is not installed (Debian package kcat)");
+        return None;
+    };
+    let mut cmd = std::process::Command::new(bin);
+    if let Ok(dir) = std::env::var("LKM_TEST_KCAT_LIBDIR") {
+        cmd.env("LD_LIBRARY_PATH", dir);
+    }
+    Some(cmd)
+}
+
+/// Polls `check` until it returns Some or `timeout` passes.
+pub async fn eventually<T, F, Fut>(timeout: Duration, mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = check().await {
+            return Some(v);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -1,0 +1,562 @@
+//! The process runtime against real tansu broker processes, through the gRPC API of a real
+//! lkm server. Written for what Apache Kafka does; tansu stands in for it here.
+
+mod common;
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use common::{Db, Env, code_reason};
+use lkm::config::RuntimeKind;
+use lkm::pb::cluster_service_client::ClusterServiceClient;
+use lkm::pb::*;
+use rdkafka::ClientConfig;
+use rdkafka::Message;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::{Offset, TopicPartitionList};
+use tonic::Code;
+use tonic::transport::Channel;
+
+type Clusters = ClusterServiceClient<Channel>;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// The tansu binary: `LKM_TEST_TANSU`, else `tansu` on PATH.
+fn tansu_binary() -> Option<String> {
+    if let Ok(p) = std::env::var("LKM_TEST_TANSU")
+        && !p.is_empty()
+    {
+        return Some(p);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("tansu"))
+        .find(|p| p.is_file())
+        .map(|p| p.display().to_string())
+}
+
+fn need_tansu() -> Option<String> {
+    let t = tansu_binary();
+    if t.is_none() {
+        common::skip(
+            "no tansu binary: set LKM_TEST_TANSU or put tansu on PATH (cargo install tansu --locked --features dynostore,libsql)",
+        );
+    }
+    t
+}
+
+async fn process_env(tansu: &str) -> Option<Env> {
+    let tansu = tansu.to_string();
+    Env::start_with(Db::Sqlite, move |c| {
+        c.runtime = RuntimeKind::Process;
+        c.tansu_binary = tansu;
+        c.kafka_home = String::new();
+    })
+    .await
+}
+
+/// Kills, when a test ends (even by a panic), every broker process the test's lkm left
+/// running, so that no broker outlives its test.
+struct KillBrokersOnDrop(PathBuf);
+
+impl Drop for KillBrokersOnDrop {
+    fn drop(&mut self) {
+        let Ok(clusters) = std::fs::read_dir(self.0.join("clusters")) else {
+            return;
+        };
+        for cluster in clusters.flatten() {
+            let Ok(brokers) = std::fs::read_dir(cluster.path()) else {
+                continue;
+            };
+            for broker in brokers.flatten() {
+                let dir = broker.path();
+                let Some(pid) = std::fs::read_to_string(dir.join("broker.pid"))
+                    .ok()
+                    .and_then(|s| s.trim().parse::<i32>().ok())
+                else {
+                    continue;
+                };
+                let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).ok();
+                if pid > 1 && cwd.as_deref() == dir.canonicalize().ok().as_deref() {
+                    unsafe {
+                        libc::kill(-pid, libc::SIGKILL);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn guard(env: &Env) -> KillBrokersOnDrop {
+    KillBrokersOnDrop(env.server.config.data_dir.clone())
+}
+
+/// Whether process `pid` exists (zombies count: a gone process is reaped).
+fn process_exists(pid: i32) -> bool {
+    unsafe { libc::kill(pid, 0) == 0 }
+}
+
+async fn wait_process_gone(pid: i32) {
+    let deadline = Instant::now() + WAIT;
+    while process_exists(pid) {
+        assert!(
+            Instant::now() < deadline,
+            "process {pid} still exists after {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn status(grpc: &mut Clusters, id: &str) -> GetClusterStatusResponse {
+    grpc.get_cluster_status(GetClusterStatusRequest {
+        cluster_id: id.into(),
+    })
+    .await
+    .unwrap()
+    .into_inner()
+}
+
+async fn get(grpc: &mut Clusters, id: &str) -> Cluster {
+    grpc.get_cluster(GetClusterRequest {
+        cluster_id: id.into(),
+    })
+    .await
+    .unwrap()
+    .into_inner()
+    .cluster
+    .unwrap()
+}
+
+/// StartCluster; returns the cluster and how long it took.
+async fn start(grpc: &mut Clusters, id: &str) -> (Cluster, Duration) {
+    let t = Instant::now();
+    let c = grpc
+        .start_cluster(StartClusterRequest {
+            cluster_id: id.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .cluster
+        .unwrap();
+    (c, t.elapsed())
+}
+
+fn broker_pid(st: &GetClusterStatusResponse) -> i32 {
+    assert_eq!(st.services.len(), 1, "{:?}", st.services);
+    st.services[0]
+        .runtime_id
+        .parse()
+        .unwrap_or_else(|_| panic!("runtime_id is a pid: {:?}", st.services[0]))
+}
+
+fn client(bootstrap: &str) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", bootstrap)
+        .set("socket.timeout.ms", "10000")
+        .set("message.timeout.ms", "10000");
+    c
+}
+
+/// Broker ids in the metadata seen through `bootstrap`.
+async fn broker_ids(bootstrap: &str) -> Vec<i32> {
+    let bootstrap = bootstrap.to_string();
+    tokio::task::spawn_blocking(move || {
+        let consumer: BaseConsumer = client(&bootstrap).create().unwrap();
+        let md = consumer
+            .fetch_metadata(None, Duration::from_secs(10))
+            .unwrap();
+        md.brokers().iter().map(|b| b.id()).collect()
+    })
+    .await
+    .unwrap()
+}
+
+async fn create_topic(bootstrap: &str, topic: &str) {
+    let admin: AdminClient<DefaultClientContext> = client(bootstrap).create().unwrap();
+    let res = admin
+        .create_topics(
+            &[NewTopic::new(topic, 1, TopicReplication::Fixed(1))],
+            &AdminOptions::new().operation_timeout(Some(Duration::from_secs(10))),
+        )
+        .await
+        .unwrap();
+    for r in res {
+        r.unwrap_or_else(|(t, e)| panic!("create topic {t}: {e}"));
+    }
+}
+
+async fn produce(bootstrap: &str, topic: &str, key: &str, value: &str) {
+    let producer: FutureProducer = client(bootstrap).create().unwrap();
+    producer
+        .send(
+            FutureRecord::to(topic).key(key).payload(value).partition(0),
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap_or_else(|(e, _)| panic!("produce: {e}"));
+}
+
+/// The records of partition 0 of `topic`, from the beginning, once at least `want` arrived.
+async fn consume(bootstrap: &str, topic: &str, want: usize) -> Vec<(String, String)> {
+    let bootstrap = bootstrap.to_string();
+    let topic = topic.to_string();
+    tokio::task::spawn_blocking(move || {
+        let consumer: BaseConsumer = client(&bootstrap)
+            .set("group.id", format!("lkm-test-{}", uuid::Uuid::new_v4()))
+            .set("enable.auto.commit", "false")
+            .create()
+            .unwrap();
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(&topic, 0, Offset::Beginning)
+            .unwrap();
+        consumer.assign(&tpl).unwrap();
+        let deadline = Instant::now() + WAIT;
+        let mut out = Vec::new();
+        while out.len() < want {
+            assert!(
+                Instant::now() < deadline,
+                "only {} of {want} records of {topic} within {WAIT:?}",
+                out.len()
+            );
+            match consumer.poll(Duration::from_millis(200)) {
+                Some(Ok(m)) => out.push((
+                    String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned(),
+                    String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned(),
+                )),
+                Some(Err(e)) => eprintln!("consume: {e}"),
+                None => {}
+            }
+        }
+        out
+    })
+    .await
+    .unwrap()
+}
+
+fn port_is_free(addr: SocketAddr) -> bool {
+    TcpListener::bind(addr).is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tansu_cluster_lifecycle() {
+    let Some(tansu) = need_tansu() else {
+        return;
+    };
+    let Some(env) = process_env(&tansu).await else {
+        return;
+    };
+    let _kill = guard(&env);
+    let mut grpc = env.server.clusters().await;
+
+    // Create with auto_start: RUNNING when the call returns.
+    let t = Instant::now();
+    let res = grpc
+        .create_cluster(CreateClusterRequest {
+            name: "proc-one".into(),
+            template_id: "tansu-dev".into(),
+            auto_start: Some(true),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let created_in = t.elapsed();
+    let c = res.cluster.unwrap();
+    assert_eq!(
+        c.status(),
+        ClusterStatus::Running,
+        "{} {:?}",
+        c.status_message,
+        res.warnings
+    );
+    let id = c.id.clone();
+    let bootstrap = c.endpoints["kafka"].clone();
+    let kafka_port = c.port_allocation.clone().unwrap().kafka_port;
+    let data_dir = PathBuf::from(&c.data_directory);
+    assert!(data_dir.join("broker-1").is_dir());
+
+    assert_eq!(broker_ids(&bootstrap).await.len(), 1);
+    create_topic(&bootstrap, "orders").await;
+    produce(&bootstrap, "orders", "k1", "v1").await;
+
+    let st = status(&mut grpc, &id).await;
+    assert_eq!(st.status(), ClusterStatus::Running);
+    assert_eq!(st.runtime, "process");
+    let s = &st.services[0];
+    assert_eq!(
+        (s.name.as_str(), s.state.as_str(), s.health.as_str()),
+        ("broker-1", "running", "healthy"),
+        "{s:?}"
+    );
+    assert!(s.ports.contains(&kafka_port), "{s:?}");
+    let pid = broker_pid(&st);
+    assert!(process_exists(pid));
+    assert!(
+        st.disk_usage_bytes > 0,
+        "the broker's files are in the data directory"
+    );
+
+    // Stop: the process is gone, the cluster STOPPED.
+    let t = Instant::now();
+    let stopped = grpc
+        .stop_cluster(StopClusterRequest {
+            cluster_id: id.clone(),
+            cleanup: false,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .cluster
+        .unwrap();
+    let stopped_in = t.elapsed();
+    assert_eq!(stopped.status(), ClusterStatus::Stopped);
+    wait_process_gone(pid).await;
+    let st = status(&mut grpc, &id).await;
+    assert_eq!(st.status(), ClusterStatus::Stopped);
+    assert_ne!(st.services[0].state, "running");
+    assert!(port_is_free(SocketAddr::new(
+        env.server.config.bind_address,
+        kafka_port as u16
+    )));
+
+    // Start: the record is still there.
+    let (started, start_in) = start(&mut grpc, &id).await;
+    assert_eq!(started.status(), ClusterStatus::Running);
+    assert_eq!(
+        consume(&bootstrap, "orders", 1).await,
+        [("k1".to_string(), "v1".to_string())]
+    );
+
+    // Killed behind lkm's back: not RUNNING any more, and the status says why.
+    let pid = broker_pid(&status(&mut grpc, &id).await);
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+    let deadline = Instant::now() + WAIT;
+    let st = loop {
+        let st = status(&mut grpc, &id).await;
+        if st.status() != ClusterStatus::Running {
+            break st;
+        }
+        assert!(Instant::now() < deadline, "still RUNNING after the kill");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        matches!(st.status(), ClusterStatus::Error | ClusterStatus::Stopped),
+        "{:?}",
+        st.status()
+    );
+    assert!(!st.status_message.is_empty());
+    assert_ne!(st.services[0].state, "running", "{:?}", st.services);
+
+    // It starts again.
+    let (started, restart_in) = start(&mut grpc, &id).await;
+    assert_eq!(started.status(), ClusterStatus::Running);
+    assert_eq!(consume(&bootstrap, "orders", 1).await.len(), 1);
+    let pid = broker_pid(&status(&mut grpc, &id).await);
+
+    // lkm restarts while the cluster runs: the broker lives on and is adopted again.
+    let env = env.restart().await;
+    let mut grpc = env.server.clusters().await;
+    assert!(process_exists(pid), "the broker outlives lkm");
+    let st = status(&mut grpc, &id).await;
+    assert_eq!(st.status(), ClusterStatus::Running, "{}", st.status_message);
+    assert_eq!(broker_pid(&st), pid, "the same process, re-adopted");
+    assert_eq!(get(&mut grpc, &id).await.status(), ClusterStatus::Running);
+    assert_eq!(broker_ids(&bootstrap).await.len(), 1);
+    assert_eq!(
+        consume(&bootstrap, "orders", 1).await,
+        [("k1".to_string(), "v1".to_string())]
+    );
+
+    // Delete: process, data directory and ports are gone.
+    grpc.delete_cluster(DeleteClusterRequest {
+        cluster_id: id.clone(),
+        force: true,
+        keep_data: false,
+    })
+    .await
+    .unwrap();
+    wait_process_gone(pid).await;
+    assert!(!data_dir.exists());
+    assert!(port_is_free(SocketAddr::new(
+        env.server.config.bind_address,
+        kafka_port as u16
+    )));
+    let err = grpc
+        .get_cluster(GetClusterRequest {
+            cluster_id: id.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+
+    eprintln!(
+        "timings: create+start {created_in:?}, stop {stopped_in:?}, start {start_in:?}, start after kill {restart_in:?}"
+    );
+    env.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_tansu_binary_is_a_failed_precondition() {
+    let missing = "/nonexistent/lkm-test/tansu";
+    let Some(env) = process_env(missing).await else {
+        return;
+    };
+    let mut grpc = env.server.clusters().await;
+    let res = grpc
+        .create_cluster(CreateClusterRequest {
+            name: "no-tansu".into(),
+            template_id: "tansu-dev".into(),
+            auto_start: Some(false),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let c = res.cluster.unwrap();
+    let err = grpc
+        .start_cluster(StartClusterRequest {
+            cluster_id: c.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    let (code, reason) = code_reason(&err);
+    assert_eq!(code, Code::FailedPrecondition, "{err:?}");
+    assert_eq!(reason, "TANSU_NOT_FOUND");
+    assert!(err.message().contains(missing), "{}", err.message());
+    assert!(
+        err.message()
+            .contains("cargo install tansu --locked --features dynostore,libsql"),
+        "{}",
+        err.message()
+    );
+    assert_eq!(get(&mut grpc, &c.id).await.status(), ClusterStatus::Created);
+
+    // With auto_start the cluster is created, not started, and the warning says why.
+    let res = grpc
+        .create_cluster(CreateClusterRequest {
+            name: "no-tansu-auto".into(),
+            template_id: "tansu-dev".into(),
+            auto_start: Some(true),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(res.cluster.unwrap().status(), ClusterStatus::Created);
+    assert!(
+        res.warnings.iter().any(|w| w.contains("tansu")),
+        "{:?}",
+        res.warnings
+    );
+    env.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apache_kafka_without_kafka_home_is_a_failed_precondition() {
+    let Some(env) = process_env("").await else {
+        return;
+    };
+    let mut grpc = env.server.clusters().await;
+    let c = grpc
+        .create_cluster(CreateClusterRequest {
+            name: "no-kafka".into(),
+            template_id: "testing".into(),
+            auto_start: Some(false),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .cluster
+        .unwrap();
+    assert_eq!(
+        c.kafka_config.clone().unwrap().engine(),
+        BrokerEngine::ApacheKafka
+    );
+    let err = grpc
+        .start_cluster(StartClusterRequest {
+            cluster_id: c.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    let (code, reason) = code_reason(&err);
+    assert_eq!(code, Code::FailedPrecondition, "{err:?}");
+    assert_eq!(reason, "KAFKA_HOME_NOT_SET");
+    assert!(err.message().contains("KAFKA_HOME"), "{}", err.message());
+    assert_eq!(get(&mut grpc, &c.id).await.status(), ClusterStatus::Created);
+    env.finish().await;
+}
+
+/// A broker that dies during start-up: StartCluster fails at once (not at the timeout) with
+/// the broker's last log lines, the cluster is ERROR and nothing is left running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broker_dying_at_start_fails_with_its_log() {
+    let bin = tempfile::tempdir().unwrap();
+    let fake = bin.path().join("tansu");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\n[ \"$1\" = --version ] && { echo 'tansu 0.0.0'; exit 0; }\n\
+         echo 'storage engine: FeatureNotEnabled { feature: \"libsql\" }' >&2\nexit 3\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let Some(env) = process_env(fake.to_str().unwrap()).await else {
+        return;
+    };
+    let _kill = guard(&env);
+    let mut grpc = env.server.clusters().await;
+    let c = grpc
+        .create_cluster(CreateClusterRequest {
+            name: "dies".into(),
+            template_id: "tansu-dev".into(),
+            auto_start: Some(false),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .cluster
+        .unwrap();
+    let t = Instant::now();
+    let err = grpc
+        .start_cluster(StartClusterRequest {
+            cluster_id: c.id.clone(),
+            timeout: Some(prost_types::Duration {
+                seconds: 60,
+                nanos: 0,
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        t.elapsed() < Duration::from_secs(30),
+        "failed only after {:?}",
+        t.elapsed()
+    );
+    assert!(err.message().contains("exited"), "{}", err.message());
+    assert!(
+        err.message().contains("FeatureNotEnabled"),
+        "the broker's log is quoted: {}",
+        err.message()
+    );
+    let st = status(&mut grpc, &c.id).await;
+    assert_eq!(st.status(), ClusterStatus::Error);
+    assert!(st.status_message.contains("FeatureNotEnabled"));
+    assert_ne!(st.services[0].state, "running");
+    let broker = Path::new(&c.data_directory).join("broker-1");
+    assert!(!broker.join("broker.pid").exists(), "no pid file is left");
+    assert!(broker.join("broker.log").is_file());
+    env.finish().await;
+}
