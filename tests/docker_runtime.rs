@@ -540,3 +540,253 @@ async fn compose_export_matches_the_cluster() {
     }
     env.finish().await;
 }
+
+/// The environment of a container as a map.
+fn container_env(name: &str) -> Option<std::collections::HashMap<String, String>> {
+    let (ok, out) = docker(&["inspect", "-f", "{{json .Config.Env}}", name]);
+    if !ok {
+        return None;
+    }
+    let list: Vec<String> = serde_json::from_str(out.trim()).ok()?;
+    Some(
+        list.into_iter()
+            .filter_map(|kv| {
+                kv.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+            })
+            .collect(),
+    )
+}
+
+fn inspect(name: &str, format: &str) -> String {
+    docker(&["inspect", "-f", format, name])
+        .1
+        .trim()
+        .to_string()
+}
+
+/// The configuration of a cluster reaches its containers. The apache/kafka, REST proxy and UI
+/// images cannot be pulled here, so a container that only sleeps stands in for each; lkm
+/// creates the containers exactly as for the real images, and this test reads them back
+/// through Docker while lkm waits for brokers that never answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configuration_reaches_the_containers() {
+    const SLEEPER: &str = "lkm-test/sleeper:latest";
+    let Some(env) = docker_env().await else {
+        return;
+    };
+    if !docker_has_image(SLEEPER) {
+        return skip("image lkm-test/sleeper:latest is missing (run scripts/build-test-images)");
+    }
+    let name = unique_name("env");
+    let mut g = env.server.clusters().await;
+    let c = g
+        .create_cluster(CreateClusterRequest {
+            name: name.clone(),
+            template_id: "development".into(),
+            auto_start: Some(false),
+            kafka_config: Some(KafkaConfig {
+                image: Some(SLEEPER.into()),
+                heap_size: Some("768M".into()),
+                log_retention_hours: Some(12),
+                log_segment_bytes: Some(104_857_600),
+                num_partitions: Some(5),
+                num_network_threads: Some(4),
+                num_io_threads: Some(6),
+                socket_send_buffer_bytes: Some(204_800),
+                custom_properties: [("log.cleaner.enable".to_string(), "false".to_string())].into(),
+                ..Default::default()
+            }),
+            rest_proxy_config: Some(RestProxyConfig {
+                image: Some(SLEEPER.into()),
+                consumer_request_timeout_ms: Some(4321),
+                ..Default::default()
+            }),
+            ui_config: Some(UiConfig {
+                image: Some(SLEEPER.into()),
+                readonly_mode: Some(true),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .cluster
+        .unwrap();
+    let ports = c.port_allocation.clone().unwrap();
+    let mut starter = g.clone();
+    let start = tokio::spawn({
+        let name = name.clone();
+        async move {
+            starter
+                .start_cluster(StartClusterRequest {
+                    cluster_id: name,
+                    timeout: Some(prost_types::Duration {
+                        seconds: 6,
+                        nanos: 0,
+                    }),
+                    ..Default::default()
+                })
+                .await
+        }
+    });
+    let broker = format!("lkm-{name}-broker-1");
+    let ui = format!("lkm-{name}-ui");
+    let rest = format!("lkm-{name}-rest-proxy");
+    let envs = common::eventually(Duration::from_secs(20), || {
+        let (broker, ui, rest) = (broker.clone(), ui.clone(), rest.clone());
+        async move {
+            Some((
+                container_env(&broker)?,
+                container_env(&rest)?,
+                container_env(&ui)?,
+            ))
+        }
+    })
+    .await
+    .expect("lkm created the containers");
+    let (b, r, u) = envs;
+    let expect = [
+        ("KAFKA_LOG_RETENTION_HOURS", "12"),
+        ("KAFKA_LOG_SEGMENT_BYTES", "104857600"),
+        ("KAFKA_NUM_PARTITIONS", "5"),
+        ("KAFKA_NUM_NETWORK_THREADS", "4"),
+        ("KAFKA_NUM_IO_THREADS", "6"),
+        ("KAFKA_SOCKET_SEND_BUFFER_BYTES", "204800"),
+        ("KAFKA_LOG_CLEANER_ENABLE", "false"),
+        ("KAFKA_PROCESS_ROLES", "broker,controller"),
+        ("KAFKA_NODE_ID", "1"),
+    ];
+    for (k, v) in expect {
+        assert_eq!(b.get(k).map(String::as_str), Some(v), "{k} in {b:?}");
+    }
+    assert!(
+        b["KAFKA_HEAP_OPTS"].to_lowercase().contains("-xmx768m"),
+        "{}",
+        b["KAFKA_HEAP_OPTS"]
+    );
+    assert!(
+        b["KAFKA_ADVERTISED_LISTENERS"].contains(&format!("127.0.0.1:{}", ports.kafka_port)),
+        "{}",
+        b["KAFKA_ADVERTISED_LISTENERS"]
+    );
+    assert_eq!(r["KAFKA_REST_CONSUMER_REQUEST_TIMEOUT_MS"], "4321");
+    assert!(r["KAFKA_REST_BOOTSTRAP_SERVERS"].contains(&format!("{broker}:19092")));
+    assert_eq!(u["KAFKA_CLUSTERS_0_READONLY"], "true");
+    assert!(u["KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS"].contains(&format!("{broker}:19092")));
+    // Memory limit from the heap, ports on 127.0.0.1, the cluster's network and labels.
+    let memory: i64 = inspect(&broker, "{{.HostConfig.Memory}}").parse().unwrap();
+    assert_eq!(memory, (768 + 384) * 1024 * 1024);
+    let binding = inspect(&broker, "{{json .HostConfig.PortBindings}}");
+    assert!(
+        binding.contains("127.0.0.1") && binding.contains(&ports.kafka_port.to_string()),
+        "{binding}"
+    );
+    assert_eq!(
+        inspect(&broker, "{{.HostConfig.NetworkMode}}"),
+        c.network_name
+    );
+    assert_eq!(
+        inspect(&broker, "{{index .Config.Labels \"lkm.cluster.id\"}}"),
+        c.id
+    );
+    assert_eq!(inspect(&broker, "{{.HostConfig.Privileged}}"), "false");
+
+    // No broker ever answers: the start fails, says why, and takes its containers down.
+    let err = start.await.unwrap().unwrap_err();
+    assert_eq!(err.code(), Code::DeadlineExceeded, "{err:?}");
+    let st = status(&env, &name).await;
+    assert_eq!(st.status(), ClusterStatus::Error);
+    assert!(
+        st.status_message.contains("did not answer"),
+        "{}",
+        st.status_message
+    );
+    let label = format!("label=lkm.cluster.id={}", c.id);
+    assert!(
+        docker(&["ps", "-aq", "--filter", &label])
+            .1
+            .trim()
+            .is_empty()
+    );
+    g.delete_cluster(DeleteClusterRequest {
+        cluster_id: name.clone(),
+        force: true,
+        keep_data: false,
+    })
+    .await
+    .unwrap();
+    docker_cleanup(&name);
+    env.finish().await;
+}
+
+/// Broker configuration read back through the Kafka admin API needs a real Kafka broker:
+/// the test broker (tansu) takes no broker properties and cannot describe broker configs.
+/// Runs where the apache/kafka image is present.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apache_kafka_broker_configs_through_the_admin_api() {
+    use rdkafka::admin::{ConfigSource, ResourceSpecifier};
+    const IMAGE: &str = "apache/kafka:4.1.0";
+    if !docker_available() || !docker_has_image(IMAGE) {
+        eprintln!(
+            "skipped: needs the {IMAGE} image (the test broker cannot describe broker configs)"
+        );
+        return;
+    }
+    let Some(env) = docker_env().await else {
+        return;
+    };
+    let name = unique_name("kafka");
+    let c = env
+        .server
+        .clusters()
+        .await
+        .create_cluster(CreateClusterRequest {
+            name: name.clone(),
+            template_id: "testing".into(),
+            kafka_config: Some(KafkaConfig {
+                log_retention_hours: Some(13),
+                num_partitions: Some(4),
+                custom_properties: [("log.cleaner.enable".to_string(), "false".to_string())].into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .cluster
+        .unwrap();
+    assert_eq!(c.status(), ClusterStatus::Running, "{}", c.status_message);
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap(&c))
+        .create()
+        .unwrap();
+    let res = admin
+        .describe_configs(&[ResourceSpecifier::Broker(1)], &AdminOptions::new())
+        .await
+        .unwrap();
+    let config = res[0].as_ref().unwrap();
+    for (k, v) in [
+        ("log.retention.hours", "13"),
+        ("num.partitions", "4"),
+        ("log.cleaner.enable", "false"),
+    ] {
+        let entry = config.get(k).unwrap();
+        assert_eq!(entry.value.as_deref(), Some(v), "{k}");
+        assert_ne!(entry.source, ConfigSource::Default, "{k}");
+    }
+    env.server
+        .clusters()
+        .await
+        .delete_cluster(DeleteClusterRequest {
+            cluster_id: name.clone(),
+            force: true,
+            keep_data: false,
+        })
+        .await
+        .unwrap();
+    docker_cleanup(&name);
+    env.finish().await;
+}

@@ -654,11 +654,7 @@ impl Runtime for DockerRuntime {
         if volumes.is_empty() {
             return Ok(0);
         }
-        let df = call(
-            "disk usage",
-            self.docker.df(None::<DataUsageOptions>),
-        )
-        .await?;
+        let df = call("disk usage", self.docker.df(None::<DataUsageOptions>)).await?;
         Ok(df
             .volumes
             .unwrap_or_default()
