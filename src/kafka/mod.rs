@@ -54,7 +54,7 @@ pub async fn wait_ready(
     timeout: Duration,
 ) -> Result<(), String> {
     let deadline = tokio::time::Instant::now() + timeout;
-    let mut backoff = Duration::from_millis(50);
+    let mut backoff = Duration::from_millis(20);
     let mut last = String::from("no answer yet");
     loop {
         let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -92,6 +92,6 @@ pub async fn wait_ready(
             backoff.min(deadline.saturating_duration_since(tokio::time::Instant::now())),
         )
         .await;
-        backoff = (backoff * 2).min(Duration::from_millis(500));
+        backoff = (backoff * 2).min(Duration::from_millis(200));
     }
 }
