@@ -1106,7 +1106,29 @@ async fn concurrent_creates(db: Db) {
     env.finish().await;
 }
 
+async fn cluster_limit(db: Db) {
+    let Some(env) = Env::start_with(db, |c| c.max_clusters = 2).await else {
+        return;
+    };
+    let mut grpc = env.server.clusters().await;
+    for name in ["one", "two"] {
+        grpc.create_cluster(create(name, "testing")).await.unwrap();
+    }
+    let err = grpc
+        .create_cluster(create("three", "testing"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code_reason(&err),
+        (Code::ResourceExhausted, "CLUSTER_LIMIT".into())
+    );
+    assert_eq!(names(&env).await, vec!["one", "two"]);
+    assert_eq!(env.cluster_dirs().len(), 2);
+    env.finish().await;
+}
+
 per_backend!(
+    cluster_limit,
     create_get_list,
     filters_and_pagination,
     update_with_masks,

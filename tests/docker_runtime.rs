@@ -172,6 +172,7 @@ async fn three_isolated_clusters_live_and_die_cleanly() {
         return;
     };
     let prefix = unique_name("life");
+    let _guard = common::DockerGuard(prefix.clone());
     let names: Vec<String> = ["a", "b", "c"]
         .iter()
         .map(|s| format!("{prefix}-{s}"))
@@ -281,6 +282,38 @@ async fn three_isolated_clusters_live_and_die_cleanly() {
         vec![(b"k1".to_vec(), vec![0, 1, 2, 255], b"v".to_vec())]
     );
 
+    // Stop with cleanup removes containers and network; the data volume stays, so a start
+    // brings the record back.
+    g.stop_cluster(StopClusterRequest {
+        cluster_id: a.name.clone(),
+        cleanup: true,
+    })
+    .await
+    .unwrap();
+    assert!(
+        !docker(&["inspect", "--type", "container", &a_broker]).0,
+        "container removed"
+    );
+    assert!(
+        !docker(&["network", "inspect", &a.network_name]).0,
+        "network removed"
+    );
+    let a_label = format!("label=lkm.cluster.id={}", a.id);
+    assert!(
+        !docker(&["volume", "ls", "-q", "--filter", &a_label])
+            .1
+            .trim()
+            .is_empty(),
+        "data kept"
+    );
+    g.start_cluster(StartClusterRequest {
+        cluster_id: a.name.clone(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(consume_all(&bootstrap(a), "keep").len(), 1);
+
     // A broker killed behind lkm's back shows in the status, never as RUNNING.
     docker(&["kill", &a_broker]);
     let st = status(&env, &a.name).await;
@@ -345,7 +378,6 @@ async fn three_isolated_clusters_live_and_die_cleanly() {
         ports.contains(&again.port_allocation.unwrap().kafka_port),
         "a released port is reused"
     );
-    docker_cleanup(&prefix);
     env.finish().await;
 }
 
@@ -355,6 +387,7 @@ async fn an_image_that_cannot_be_had_leaves_nothing_behind() {
         return;
     };
     let name = unique_name("noimg");
+    let _guard = common::DockerGuard(name.clone());
     let mut g = env.server.clusters().await;
     let res = g
         .create_cluster(CreateClusterRequest {
@@ -406,7 +439,6 @@ async fn an_image_that_cannot_be_had_leaves_nothing_behind() {
     })
     .await
     .unwrap();
-    docker_cleanup(&name);
     env.finish().await;
 }
 
@@ -416,6 +448,7 @@ async fn guards_refuse_what_the_host_cannot_hold() {
         return;
     };
     let name = unique_name("guard");
+    let _guard = common::DockerGuard(name.clone());
     // A template asking for more memory than any test machine has.
     env.server
         .templates()
@@ -496,7 +529,6 @@ async fn guards_refuse_what_the_host_cannot_hold() {
     })
     .await
     .unwrap();
-    docker_cleanup(&name);
     env.finish().await;
 }
 
@@ -506,6 +538,7 @@ async fn compose_export_matches_the_cluster() {
         return;
     };
     let name = unique_name("compose");
+    let _guard = common::DockerGuard(name.clone());
     let mut g = env.server.clusters().await;
     let c = g
         .create_cluster(CreateClusterRequest {
@@ -579,6 +612,7 @@ async fn configuration_reaches_the_containers() {
         return skip("image lkm-test/sleeper:latest is missing (run scripts/build-test-images)");
     }
     let name = unique_name("env");
+    let _guard = common::DockerGuard(name.clone());
     let mut g = env.server.clusters().await;
     let c = g
         .create_cluster(CreateClusterRequest {
@@ -717,7 +751,6 @@ async fn configuration_reaches_the_containers() {
     })
     .await
     .unwrap();
-    docker_cleanup(&name);
     env.finish().await;
 }
 
@@ -738,6 +771,7 @@ async fn apache_kafka_broker_configs_through_the_admin_api() {
         return;
     };
     let name = unique_name("kafka");
+    let _guard = common::DockerGuard(name.clone());
     let c = env
         .server
         .clusters()
@@ -787,6 +821,5 @@ async fn apache_kafka_broker_configs_through_the_admin_api() {
         })
         .await
         .unwrap();
-    docker_cleanup(&name);
     env.finish().await;
 }

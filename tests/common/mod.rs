@@ -380,3 +380,13 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Removes the Docker resources of clusters named `<prefix>…` when dropped, so a failing test
+/// leaves nothing behind.
+pub struct DockerGuard(pub String);
+
+impl Drop for DockerGuard {
+    fn drop(&mut self) {
+        docker_cleanup(&self.0);
+    }
+}
