@@ -6,10 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{
-    Db, Env, code_reason, docker, docker_available, docker_cleanup, docker_has_image, skip,
-    unique_name,
-};
+use common::{Db, Env, code_reason, docker, docker_available, docker_has_image, skip, unique_name};
 use lkm::config::RuntimeKind;
 use lkm::pb::*;
 use rdkafka::ClientConfig;
