@@ -25,8 +25,8 @@ pub struct HostFree {
     pub disk_mb: u64,
 }
 
-/// Memory limit of one JVM service with heap `heap`: the heap plus room for the rest of the
-/// JVM (at least 256 MiB, or half the heap).
+/// Memory limit of one JVM service with heap `heap`: the heap plus room for metaspace,
+/// threads and direct buffers (half the heap, at least 256 MiB).
 pub fn jvm_memory_mb(heap_mb: u64) -> u64 {
     heap_mb + (heap_mb / 2).max(256)
 }

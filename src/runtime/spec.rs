@@ -402,10 +402,9 @@ fn heap_opts(mb: u64) -> String {
     format!("-Xmx{mb}m -Xms{mb}m")
 }
 
-/// Container memory limit of a JVM: the heap plus room for metaspace, threads, direct
-/// buffers and page cache pressure (half the heap, at least 256 MiB).
+/// Container memory limit of a JVM (the same figure the resource guard counts).
 fn jvm_memory_limit(heap_mb: u64) -> i64 {
-    mib_to_bytes(heap_mb + (heap_mb / 2).max(256))
+    mib_to_bytes(crate::core::resources::jvm_memory_mb(heap_mb))
 }
 
 fn mib_to_bytes(mb: u64) -> i64 {
