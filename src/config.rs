@@ -63,6 +63,9 @@ pub struct Config {
     pub kafka_home: String,
     /// Refuse to create or start clusters the host has too little free memory or disk for.
     pub resource_guard: bool,
+    /// Bootstrap servers of an existing single-cluster setup, registered on first start as
+    /// the default cluster (an external cluster) so old clients keep working.
+    pub default_bootstrap: String,
 }
 
 impl Default for Config {
@@ -83,6 +86,7 @@ impl Default for Config {
             tansu_binary: String::new(),
             kafka_home: std::env::var("KAFKA_HOME").unwrap_or_default(),
             resource_guard: true,
+            default_bootstrap: String::new(),
         }
     }
 }
@@ -116,6 +120,7 @@ const ENV_KEYS: &[&str] = &[
     "tansu_binary",
     "kafka_home",
     "resource_guard",
+    "default_bootstrap",
 ];
 
 impl Config {

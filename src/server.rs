@@ -46,7 +46,7 @@ pub async fn serve(
     let registry = Registry::connect(&config.registry_url()).await?;
     let runtime = crate::runtime::select(&config).await?;
     let core = Arc::new(Core::new(&config, registry.clone(), runtime));
-    core.recover().await?;
+    core.recover(&config.default_bootstrap).await?;
     let app = app(core.clone(), &config).await?;
     let addr = listener
         .local_addr()

@@ -68,6 +68,7 @@ impl ClusterService for ClusterApi {
                 auto_start: r.auto_start.unwrap_or(true),
                 created_by: crate::local_user(),
                 ports: r.ports,
+                external_bootstrap_servers: r.external_bootstrap_servers,
             })
             .await?;
         Ok(Response::new(CreateClusterResponse {
@@ -242,6 +243,80 @@ impl ClusterService for ClusterApi {
         self.data_plane(&request.get_ref().cluster_id, "producing records")
             .await?;
         Ok(Response::new(ProduceResponse::default()))
+    }
+
+    async fn add_partitions(
+        &self,
+        request: Request<AddPartitionsRequest>,
+    ) -> GrpcResult<AddPartitionsResponse> {
+        self.data_plane(&request.get_ref().cluster_id, "adding partitions")
+            .await?;
+        Ok(Response::new(AddPartitionsResponse::default()))
+    }
+
+    async fn update_topic_config(
+        &self,
+        request: Request<UpdateTopicConfigRequest>,
+    ) -> GrpcResult<UpdateTopicConfigResponse> {
+        self.data_plane(&request.get_ref().cluster_id, "changing topic configs")
+            .await?;
+        Ok(Response::new(UpdateTopicConfigResponse::default()))
+    }
+
+    async fn produce_stream(
+        &self,
+        _request: Request<tonic::Streaming<ProduceStreamRequest>>,
+    ) -> GrpcResult<ProduceStreamResponse> {
+        Err(Error::Unimplemented("streaming produce is not implemented".into()).into())
+    }
+
+    type ConsumeStreamStream = std::pin::Pin<
+        Box<dyn futures::Stream<Item = Result<ConsumeStreamResponse, tonic::Status>> + Send>,
+    >;
+
+    async fn consume_stream(
+        &self,
+        request: Request<ConsumeStreamRequest>,
+    ) -> GrpcResult<Self::ConsumeStreamStream> {
+        self.data_plane(&request.get_ref().cluster_id, "streaming consume")
+            .await?;
+        Err(Error::Unimplemented("streaming consume is not implemented".into()).into())
+    }
+
+    async fn list_consumer_groups(
+        &self,
+        request: Request<ListConsumerGroupsRequest>,
+    ) -> GrpcResult<ListConsumerGroupsResponse> {
+        self.data_plane(&request.get_ref().cluster_id, "listing groups")
+            .await?;
+        Ok(Response::new(ListConsumerGroupsResponse::default()))
+    }
+
+    async fn get_consumer_group(
+        &self,
+        request: Request<GetConsumerGroupRequest>,
+    ) -> GrpcResult<GetConsumerGroupResponse> {
+        self.data_plane(&request.get_ref().cluster_id, "describing groups")
+            .await?;
+        Ok(Response::new(GetConsumerGroupResponse::default()))
+    }
+
+    async fn reset_consumer_group_offsets(
+        &self,
+        request: Request<ResetConsumerGroupOffsetsRequest>,
+    ) -> GrpcResult<ResetConsumerGroupOffsetsResponse> {
+        self.data_plane(&request.get_ref().cluster_id, "resetting group offsets")
+            .await?;
+        Ok(Response::new(ResetConsumerGroupOffsetsResponse::default()))
+    }
+
+    async fn delete_consumer_group(
+        &self,
+        request: Request<DeleteConsumerGroupRequest>,
+    ) -> GrpcResult<DeleteConsumerGroupResponse> {
+        self.data_plane(&request.get_ref().cluster_id, "deleting groups")
+            .await?;
+        Ok(Response::new(DeleteConsumerGroupResponse::default()))
     }
 
     async fn consume(&self, request: Request<ConsumeRequest>) -> GrpcResult<ConsumeResponse> {

@@ -43,6 +43,8 @@ pub struct NewCluster {
     pub created_by: String,
     /// Host ports asked for explicitly.
     pub ports: Option<crate::pb::PortAllocation>,
+    /// Registers an existing cluster lkm does not run.
+    pub external_bootstrap_servers: String,
 }
 
 /// Filters of a cluster listing.
@@ -123,9 +125,13 @@ impl ClusterManager {
     }
 
     /// A cluster that must be running (for topic and record calls).
+    /// A cluster whose brokers can be used: a RUNNING one, or an external one (lkm does not
+    /// know whether that one is up; the Kafka call will say).
     pub async fn running(&self, id_or_name: &str) -> Result<Cluster> {
         let c = self.resolve(id_or_name).await?;
-        lifecycle::require_running(&c.name, c.status())?;
+        if !is_external(&c) {
+            lifecycle::require_running(&c.name, c.status())?;
+        }
         Ok(c)
     }
 
@@ -170,6 +176,9 @@ impl ClusterManager {
         validate::cluster_name("name", &req.overrides.name)?;
         validate::description("description", &req.description)?;
         validate::tags("tags", &req.tags)?;
+        if !req.external_bootstrap_servers.is_empty() {
+            return self.register_external(req).await.map(|c| (c, Vec::new()));
+        }
         let requested = match &req.ports {
             Some(p) => ports::requested(p)?,
             None => Vec::new(),
@@ -337,8 +346,85 @@ impl ClusterManager {
     /// The docker-compose file equivalent to the cluster's containers.
     pub async fn compose(&self, id_or_name: &str) -> Result<String> {
         let c = self.get(id_or_name).await?;
+        refuse_external(&c, "has no containers to describe")?;
         let spec = crate::runtime::spec::cluster_spec(&c, self.settings.bind_address)?;
         Ok(crate::runtime::spec::compose_yaml(&spec))
+    }
+
+    /// Registers a cluster lkm does not run (the seed's `register_cluster`): no template,
+    /// ports, data directory or containers; its status says whether it answers.
+    async fn register_external(&self, req: NewCluster) -> Result<Cluster> {
+        let servers = validate::bootstrap_servers(
+            "external_bootstrap_servers",
+            &req.external_bootstrap_servers,
+        )?;
+        let o = &req.overrides;
+        if !req.template_id.is_empty()
+            || o.kafka.is_some()
+            || o.rest_proxy.is_some()
+            || o.ui.is_some()
+            || o.retention.is_some()
+            || req.ports.is_some()
+        {
+            return Err(Error::invalid(
+                "external_bootstrap_servers",
+                "an external cluster takes no template, configuration or ports: lkm does not run it",
+            ));
+        }
+        let environment = if o.environment.is_empty() {
+            "dev".to_string()
+        } else {
+            o.environment.clone()
+        };
+        validate::environment("environment", &environment)?;
+        let now = time::now();
+        let mut cluster = Cluster {
+            id: uuid::Uuid::now_v7().to_string(),
+            name: o.name.clone(),
+            description: req.description.clone(),
+            environment,
+            tags: req.tags.clone(),
+            created_by: req.created_by.clone(),
+            created_at: Some(now),
+            updated_at: Some(now),
+            external_bootstrap_servers: servers.clone(),
+            endpoints: [("kafka".to_string(), servers)].into(),
+            status: ClusterStatus::Created as i32,
+            ..Default::default()
+        };
+        let (status, message) = probe_external(&cluster).await;
+        cluster.status = status as i32;
+        cluster.status_message = message;
+        {
+            let _guard = self.allocation.lock().await;
+            if self.registry.find_cluster(&cluster.name).await?.is_some() {
+                return Err(Error::ClusterAlreadyExists(cluster.name));
+            }
+            self.registry.insert_cluster(&cluster).await?;
+        }
+        tracing::info!(cluster = %cluster.name, servers = %cluster.external_bootstrap_servers, "external cluster registered");
+        Ok(cluster)
+    }
+
+    /// Registers the single-cluster setup of an older lkm (`default_bootstrap`) as the default
+    /// cluster, once.
+    pub async fn register_default(&self, bootstrap: &str) -> Result<()> {
+        let name = self.settings.default_cluster.clone();
+        if bootstrap.is_empty() || self.registry.find_cluster(&name).await?.is_some() {
+            return Ok(());
+        }
+        self.register_external(NewCluster {
+            description: "the single cluster of an earlier setup (default_bootstrap)".into(),
+            external_bootstrap_servers: bootstrap.to_string(),
+            overrides: Overrides {
+                name,
+                ..Default::default()
+            },
+            created_by: crate::local_user(),
+            ..Default::default()
+        })
+        .await
+        .map(|_| ())
     }
 
     /// Picks ports for what `cluster` needs (the `requested` ones where given; `own` ports
@@ -416,6 +502,18 @@ impl ClusterManager {
         let lock = self.lock_for(&current.id);
         let _guard = lock.lock().await;
         let current = self.get(&current.id).await?;
+        if is_external(&current) {
+            for p in paths {
+                if !matches!(p.as_str(), "description" | "environment" | "tags") {
+                    return Err(Error::invalid(
+                        "update_mask",
+                        format!(
+                            "'{p}' does not apply to an external cluster (only description, environment and tags do)"
+                        ),
+                    ));
+                }
+            }
+        }
         let mut next = update::cluster(&current, patch, paths)?;
         let needs = ports::needs(&next);
         let reallocate = !ports::satisfies(
@@ -447,7 +545,9 @@ impl ClusterManager {
                 .collect();
             self.assign_ports(&mut next, Some(&current), &keep).await?;
         }
-        self.check_runnable(&next)?;
+        if !is_external(&next) {
+            self.check_runnable(&next)?;
+        }
         next.updated_at = Some(time::now());
         self.registry.save_cluster(&next, reallocate).await?;
         tracing::info!(cluster = %next.name, fields = ?paths, "cluster updated");
@@ -465,6 +565,7 @@ impl ClusterManager {
         let lock = self.lock_for(&c.id);
         let _guard = lock.lock().await;
         let mut c = self.get(&c.id).await?;
+        refuse_external(&c, "cannot be started by lkm")?;
         lifecycle::check_start(c.status(), force)?;
         self.runtime.check_available(&c).await?;
         let quota_note = self.check_quota(&c).await?;
@@ -525,6 +626,7 @@ impl ClusterManager {
         let lock = self.lock_for(&c.id);
         let _guard = lock.lock().await;
         let mut c = self.get(&c.id).await?;
+        refuse_external(&c, "cannot be stopped by lkm")?;
         lifecycle::check_stop(c.status())?;
         if c.status() == ClusterStatus::Stopped && !cleanup {
             return Ok(c);
@@ -554,6 +656,12 @@ impl ClusterManager {
         let lock = self.lock_for(&c.id);
         let _guard = lock.lock().await;
         let c = self.get(&c.id).await?;
+        if is_external(&c) {
+            // Unregister only: lkm holds nothing of it.
+            self.registry.delete_cluster(&c.id).await?;
+            tracing::info!(cluster = %c.name, "external cluster unregistered");
+            return Ok(());
+        }
         lifecycle::check_delete(c.status(), force)?;
         let keep = keep_data
             || c.retention_policy
@@ -603,6 +711,25 @@ impl ClusterManager {
         let lock = self.lock_for(&c.id);
         let _guard = lock.lock().await;
         let mut c = self.get(&c.id).await?;
+        if is_external(&c) {
+            let (status, message) = probe_external(&c).await;
+            if status != c.status() || message != c.status_message {
+                c.status = status as i32;
+                c.status_message = message;
+                c.updated_at = Some(time::now());
+                self.registry.save_cluster(&c, false).await?;
+            }
+            return Ok(GetClusterStatusResponse {
+                cluster_id: c.id.clone(),
+                name: c.name.clone(),
+                status: c.status,
+                status_message: c.status_message.clone(),
+                runtime: "external".into(),
+                endpoints: c.endpoints.clone(),
+                checked_at: Some(time::now()),
+                ..Default::default()
+            });
+        }
         let observed = self.runtime.observe(&c).await?;
         self.reconcile(&mut c, &observed).await?;
         let disk = self.disk_usage(&c).await?;
@@ -653,6 +780,9 @@ impl ClusterManager {
     /// Reconciles every cluster (on server start).
     pub async fn reconcile_all(&self) -> Result<()> {
         for c in self.registry.list_clusters().await? {
+            if is_external(&c) {
+                continue;
+            }
             let lock = self.lock_for(&c.id);
             let _guard = lock.lock().await;
             let mut c = c;
@@ -679,6 +809,47 @@ impl ClusterManager {
             tracing::debug!(cluster = %c.name, from = status_name(from), to = status_name(to), "status");
         }
         Ok(())
+    }
+}
+
+/// Whether lkm only knows the cluster by its bootstrap servers.
+pub fn is_external(c: &Cluster) -> bool {
+    !c.external_bootstrap_servers.is_empty()
+}
+
+/// The bootstrap servers Kafka clients use for the cluster.
+pub fn bootstrap_servers(c: &Cluster) -> String {
+    if is_external(c) {
+        c.external_bootstrap_servers.clone()
+    } else {
+        c.endpoints.get("kafka").cloned().unwrap_or_default()
+    }
+}
+
+fn refuse_external(c: &Cluster, what: &str) -> Result<()> {
+    if is_external(c) {
+        return Err(Error::precondition(
+            "EXTERNAL_CLUSTER",
+            format!(
+                "cluster '{}' is external (registered by its bootstrap servers {}) and {what}",
+                c.name, c.external_bootstrap_servers
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether an external cluster answers a metadata request.
+async fn probe_external(c: &Cluster) -> (ClusterStatus, String) {
+    match crate::kafka::metadata(&c.external_bootstrap_servers, Duration::from_secs(3)).await {
+        Ok(view) => (
+            ClusterStatus::Running,
+            format!("external cluster with {} broker(s)", view.broker_ids.len()),
+        ),
+        Err(e) => (
+            ClusterStatus::Error,
+            format!("the external cluster does not answer: {e}"),
+        ),
     }
 }
 

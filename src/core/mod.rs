@@ -60,9 +60,11 @@ impl Core {
         }
     }
 
-    /// Brings the registry in line with reality after a (re)start.
-    pub async fn recover(&self) -> Result<()> {
+    /// Brings the registry in line with reality after a (re)start, and registers an earlier
+    /// single-cluster setup as the default cluster.
+    pub async fn recover(&self, default_bootstrap: &str) -> Result<()> {
         self.operations.fail_interrupted().await?;
-        self.clusters.reconcile_all().await
+        self.clusters.reconcile_all().await?;
+        self.clusters.register_default(default_bootstrap).await
     }
 }

@@ -50,6 +50,7 @@ pub fn base_kafka() -> KafkaConfig {
         broker_count: Some(1),
         image: None,
         jmx_enabled: Some(false),
+        storage_engine: None,
     }
 }
 
@@ -96,7 +97,7 @@ pub fn merge_kafka(base: &mut KafkaConfig, over: &KafkaConfig) {
     overlay!(base, over; heap_size, log_retention_hours, log_segment_bytes, num_partitions,
         default_replication_factor, num_network_threads, num_io_threads,
         socket_send_buffer_bytes, socket_receive_buffer_bytes, engine, broker_count, image,
-        jmx_enabled);
+        jmx_enabled, storage_engine);
     base.custom_properties
         .extend(over.custom_properties.clone());
 }
@@ -212,6 +213,17 @@ pub fn validate_kafka(prefix: &str, c: &KafkaConfig) -> Result<()> {
     if let Some(i) = &c.image {
         validate::image(&f("image"), i)?;
     }
+    if let Some(s) = &c.storage_engine
+        && !matches!(s.as_str(), "sqlite" | "memory")
+    {
+        return Err(Error::invalid(
+            f("storage_engine"),
+            format!(
+                "'{}' is not a tansu storage engine: use sqlite or memory",
+                validate::printable(s)
+            ),
+        ));
+    }
     Ok(())
 }
 
@@ -278,6 +290,12 @@ pub fn validate_effective(
     rest: &RestProxyConfig,
     ui: &UiConfig,
 ) -> Result<()> {
+    if kafka.engine() != BrokerEngine::Tansu && kafka.storage_engine.is_some() {
+        return Err(Error::invalid(
+            "kafka_config.storage_engine",
+            "only the tansu engine has a choice of storage engine",
+        ));
+    }
     if kafka.engine() == BrokerEngine::Tansu {
         // tansu advertises one listener, which services on the cluster network cannot use,
         // and its brokers do not form a multi-broker cluster here.

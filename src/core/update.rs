@@ -34,7 +34,7 @@ fn kafka_field(src: &KafkaConfig, name: &str, path: &str) -> Result<KafkaConfig>
     only_field!(KafkaConfig, src, name, path; heap_size, log_retention_hours,
         log_segment_bytes, num_partitions, default_replication_factor, num_network_threads,
         num_io_threads, socket_send_buffer_bytes, socket_receive_buffer_bytes, engine,
-        broker_count, image, jmx_enabled; maps: custom_properties)
+        broker_count, image, jmx_enabled, storage_engine; maps: custom_properties)
 }
 
 fn rest_field(src: &RestProxyConfig, name: &str, path: &str) -> Result<RestProxyConfig> {

@@ -202,6 +202,37 @@ pub fn custom_properties(
     Ok(())
 }
 
+/// Bootstrap servers: "host:port" entries separated by commas. Returns the normalized list.
+pub fn bootstrap_servers(field: &str, servers: &str) -> Result<String> {
+    let mut out = Vec::new();
+    for entry in servers.split(',').map(str::trim) {
+        let bad = || {
+            Error::invalid(
+                field,
+                format!(
+                    "'{}' is not host:port (expected e.g. localhost:9092,broker2:9092)",
+                    printable(entry)
+                ),
+            )
+        };
+        let (host, port) = entry.rsplit_once(':').ok_or_else(bad)?;
+        let port: u16 = port.parse().map_err(|_| bad())?;
+        let host_ok = !host.is_empty()
+            && host.len() <= 253
+            && host.chars().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '[' | ']' | ':')
+            });
+        if !host_ok || port == 0 {
+            return Err(bad());
+        }
+        out.push(format!("{host}:{port}"));
+    }
+    if out.is_empty() || out.len() > 32 {
+        return Err(Error::invalid(field, "give 1 to 32 host:port entries"));
+    }
+    Ok(out.join(","))
+}
+
 pub fn in_range<T: PartialOrd + std::fmt::Display + Copy>(
     field: &str,
     value: T,

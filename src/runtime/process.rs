@@ -238,7 +238,12 @@ impl ProcessRuntime {
                         name: broker_name(i + 1),
                         dir: dir.clone(),
                         program: binary.clone(),
-                        args: tansu_args(self.bind, *port, &kraft_cluster_id(&cluster.id)),
+                        args: tansu_args(
+                            self.bind,
+                            *port,
+                            &kraft_cluster_id(&cluster.id),
+                            crate::runtime::spec::tansu_storage_url(cluster),
+                        ),
                         env: Vec::new(),
                     })
                     .collect::<Vec<_>>()
@@ -615,7 +620,7 @@ fn listen_host(bind: IpAddr) -> String {
 
 /// Arguments of `tansu` for a broker listening on `bind:port`, storing into SQLite in its
 /// working directory.
-fn tansu_args(bind: IpAddr, port: u16, cluster_id: &str) -> Vec<String> {
+fn tansu_args(bind: IpAddr, port: u16, cluster_id: &str, storage: &str) -> Vec<String> {
     vec![
         "broker".into(),
         "--cluster-id".into(),
@@ -625,7 +630,7 @@ fn tansu_args(bind: IpAddr, port: u16, cluster_id: &str) -> Vec<String> {
         "--advertised-listener-url".into(),
         format!("tcp://{}:{port}", advertised_host(bind)),
         "--storage-engine".into(),
-        format!("sqlite://{TANSU_DB}"),
+        storage.into(),
     ]
 }
 
@@ -1308,7 +1313,7 @@ mod tests {
     #[test]
     fn tansu_command_line() {
         assert_eq!(
-            tansu_args(local(), 9092, "abc"),
+            tansu_args(local(), 9092, "abc", "sqlite://tansu.db"),
             [
                 "broker",
                 "--cluster-id",
@@ -1321,13 +1326,18 @@ mod tests {
                 "sqlite://tansu.db"
             ]
         );
-        let any = tansu_args(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 9100, "abc");
+        let any = tansu_args(
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            9100,
+            "abc",
+            "sqlite://tansu.db",
+        );
         assert_eq!(any[4], "tcp://0.0.0.0:9100");
         assert_eq!(
             any[6], "tcp://127.0.0.1:9100",
             "never advertise the wildcard"
         );
-        let v6 = tansu_args("::1".parse().unwrap(), 9100, "abc");
+        let v6 = tansu_args("::1".parse().unwrap(), 9100, "abc", "sqlite://tansu.db");
         assert_eq!(v6[4], "tcp://[::1]:9100");
         assert_eq!(v6[6], "tcp://[::1]:9100");
     }

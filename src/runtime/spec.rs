@@ -184,6 +184,16 @@ pub fn broker_settings(cluster: &Cluster) -> BTreeMap<String, String> {
     p
 }
 
+/// tansu's `--storage-engine` for the cluster: SQLite in the working directory (persistent;
+/// the default) or memory.
+pub fn tansu_storage_url(cluster: &Cluster) -> &'static str {
+    let kafka = cluster.kafka_config.as_ref();
+    match kafka.and_then(|k| k.storage_engine.as_deref()) {
+        Some("memory") => "memory://tansu/",
+        _ => "sqlite://tansu.db",
+    }
+}
+
 /// The KRaft cluster id of a cluster: its UUID as 22 characters of base64url.
 pub fn kraft_cluster_id(cluster_id: &str) -> String {
     use base64::Engine;
@@ -681,8 +691,8 @@ fn tansu_broker(ctx: &Ctx, kafka: &KafkaConfig) -> Result<ServiceSpec> {
         "--advertised-listener-url".into(),
         format!("tcp://{address}"),
         "--storage-engine".into(),
-        // Relative to the working directory, which is the volume.
-        "sqlite://tansu.db".into(),
+        // SQLite is relative to the working directory, which is the volume.
+        tansu_storage_url(ctx.cluster).into(),
     ];
     s.working_dir = Some(TANSU_DATA_DIR.into());
     s.volume = Some(ctx.volume("broker-1", TANSU_DATA_DIR));

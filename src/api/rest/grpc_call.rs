@@ -17,19 +17,33 @@ pub type GrpcService = tonic::service::Routes;
 /// Request headers forwarded to the gRPC call.
 const FORWARDED: &[&str] = &["authorization", "x-request-id"];
 
-fn frame(message: &[u8]) -> Bytes {
-    let mut buf = BytesMut::with_capacity(message.len() + 5);
-    buf.extend_from_slice(&[0]);
-    buf.extend_from_slice(&(message.len() as u32).to_be_bytes());
-    buf.extend_from_slice(message);
-    buf.freeze()
+/// The request message(s) of a call: one, or a whole client stream.
+pub enum Messages {
+    One(Vec<u8>),
+    Many(Vec<Vec<u8>>),
+}
+
+impl Messages {
+    fn framed(&self) -> Bytes {
+        let all: &[Vec<u8>] = match self {
+            Messages::One(m) => std::slice::from_ref(m),
+            Messages::Many(ms) => ms,
+        };
+        let mut buf = BytesMut::with_capacity(all.iter().map(|m| m.len() + 5).sum());
+        for message in all {
+            buf.extend_from_slice(&[0]);
+            buf.extend_from_slice(&(message.len() as u32).to_be_bytes());
+            buf.extend_from_slice(message);
+        }
+        buf.freeze()
+    }
 }
 
 async fn call(
     grpc: &GrpcService,
     path: &str,
     headers: &HeaderMap,
-    message: Vec<u8>,
+    message: Messages,
 ) -> Result<http::Response<tonic::body::Body>, Status> {
     let mut req = Request::builder()
         .method(http::Method::POST)
@@ -37,7 +51,7 @@ async fn call(
         .version(http::Version::HTTP_2)
         .header(header::CONTENT_TYPE, "application/grpc")
         .header(header::TE, "trailers")
-        .body(axum::body::Body::from(frame(&message)))
+        .body(axum::body::Body::from(message.framed()))
         .map_err(|e| Status::internal(format!("gateway: {e}")))?;
     for name in FORWARDED {
         if let Some(v) = headers.get(*name) {
@@ -85,7 +99,7 @@ pub async fn unary(
     grpc: &GrpcService,
     path: &str,
     headers: &HeaderMap,
-    message: Vec<u8>,
+    message: Messages,
 ) -> Result<Bytes, Status> {
     let res = call(grpc, path, headers, message).await?;
     let collected = res
@@ -106,7 +120,7 @@ pub async fn server_streaming(
     grpc: &GrpcService,
     path: &str,
     headers: &HeaderMap,
-    message: Vec<u8>,
+    message: Messages,
 ) -> Result<impl Stream<Item = Result<Bytes, Status>> + Send + use<>, Status> {
     let res = call(grpc, path, headers, message).await?;
     let body = res.into_body();

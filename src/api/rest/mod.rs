@@ -42,9 +42,27 @@ impl Gateway {
         headers: HeaderMap,
         body: Bytes,
     ) -> Response {
-        let request = match transcode::request(binding, &params, query.as_deref(), &body) {
-            Ok(r) => r.encode_to_vec(),
-            Err(e) => return errors::response(&self.pool, &Status::from(e.into_error())),
+        let request = if binding.rpc.is_client_streaming() {
+            // Newline-delimited JSON: one request message per line.
+            let mut frames = Vec::new();
+            for (n, line) in body.split(|b| *b == b'\n').enumerate() {
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                match transcode::request(binding, &params, query.as_deref(), line) {
+                    Ok(m) => frames.push(m.encode_to_vec()),
+                    Err(e) => {
+                        let e = transcode::BadRequest(format!("line {}: {}", n + 1, e.0));
+                        return errors::response(&self.pool, &Status::from(e.into_error()));
+                    }
+                }
+            }
+            grpc_call::Messages::Many(frames)
+        } else {
+            match transcode::request(binding, &params, query.as_deref(), &body) {
+                Ok(r) => grpc_call::Messages::One(r.encode_to_vec()),
+                Err(e) => return errors::response(&self.pool, &Status::from(e.into_error())),
+            }
         };
         let path = binding.grpc_path();
         if binding.rpc.is_server_streaming() {
@@ -75,7 +93,7 @@ impl Gateway {
         binding: &Binding,
         path: &str,
         headers: &HeaderMap,
-        request: Vec<u8>,
+        request: grpc_call::Messages,
     ) -> Response {
         let stream = match grpc_call::server_streaming(&self.grpc, path, headers, request).await {
             Ok(s) => s,
