@@ -503,16 +503,7 @@ impl ClusterManager {
         let _guard = lock.lock().await;
         let current = self.get(&current.id).await?;
         if is_external(&current) {
-            for p in paths {
-                if !matches!(p.as_str(), "description" | "environment" | "tags") {
-                    return Err(Error::invalid(
-                        "update_mask",
-                        format!(
-                            "'{p}' does not apply to an external cluster (only description, environment and tags do)"
-                        ),
-                    ));
-                }
-            }
+            return self.update_external(current, patch, paths).await;
         }
         let mut next = update::cluster(&current, patch, paths)?;
         let needs = ports::needs(&next);
@@ -545,12 +536,39 @@ impl ClusterManager {
                 .collect();
             self.assign_ports(&mut next, Some(&current), &keep).await?;
         }
-        if !is_external(&next) {
-            self.check_runnable(&next)?;
-        }
+        self.check_runnable(&next)?;
         next.updated_at = Some(time::now());
         self.registry.save_cluster(&next, reallocate).await?;
         tracing::info!(cluster = %next.name, fields = ?paths, "cluster updated");
+        Ok(next)
+    }
+
+    /// An external cluster has only its description, environment and tags to change.
+    async fn update_external(
+        &self,
+        current: Cluster,
+        patch: &Cluster,
+        paths: &[String],
+    ) -> Result<Cluster> {
+        if let Some(p) = paths
+            .iter()
+            .find(|p| !matches!(p.as_str(), "description" | "environment" | "tags"))
+        {
+            return Err(Error::invalid(
+                "update_mask",
+                format!(
+                    "'{p}' does not apply to an external cluster (only description, environment and tags do)"
+                ),
+            ));
+        }
+        let mut next = update::cluster(&current, patch, paths)?;
+        // The configuration messages the generic update fills in do not apply.
+        next.kafka_config = None;
+        next.rest_proxy_config = None;
+        next.ui_config = None;
+        next.retention_policy = None;
+        next.updated_at = Some(time::now());
+        self.registry.save_cluster(&next, false).await?;
         Ok(next)
     }
 
