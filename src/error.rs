@@ -20,6 +20,10 @@ pub enum Error {
     OperationNotFound(String),
     #[error("topic '{0}' not found")]
     TopicNotFound(String),
+    #[error("a topic named '{0}' already exists")]
+    TopicAlreadyExists(String),
+    #[error("consumer group '{0}' not found")]
+    GroupNotFound(String),
     /// No free port (or not enough) in the configured range.
     #[error("{0}")]
     PortAllocation(String),
@@ -51,6 +55,10 @@ pub enum Error {
     Unauthenticated(String),
     #[error("{0}")]
     DeadlineExceeded(String),
+    /// A Kafka broker refused a request for a reason lkm has no better code for; the text is
+    /// the broker's.
+    #[error("{0}")]
+    Broker(String),
     /// A bug or an unexpected failure below us. The text is logged, never sent to callers.
     #[error("internal error: {0}")]
     Internal(String),
@@ -84,6 +92,8 @@ impl Error {
             Error::TemplateAlreadyExists(_) => "TEMPLATE_ALREADY_EXISTS",
             Error::OperationNotFound(_) => "OPERATION_NOT_FOUND",
             Error::TopicNotFound(_) => "TOPIC_NOT_FOUND",
+            Error::TopicAlreadyExists(_) => "TOPIC_ALREADY_EXISTS",
+            Error::GroupNotFound(_) => "GROUP_NOT_FOUND",
             Error::PortAllocation(_) => "PORTS_EXHAUSTED",
             Error::ResourceExhausted { reason, .. } => reason,
             Error::InvalidArgument { .. } => "INVALID_ARGUMENT",
@@ -94,6 +104,7 @@ impl Error {
             Error::PermissionDenied(_) => "PERMISSION_DENIED",
             Error::Unauthenticated(_) => "UNAUTHENTICATED",
             Error::DeadlineExceeded(_) => "DEADLINE_EXCEEDED",
+            Error::Broker(_) => "KAFKA_ERROR",
             Error::Internal(_) => "INTERNAL",
         }
     }
@@ -111,8 +122,11 @@ impl Error {
             Error::OperationNotFound(o) => {
                 m.insert("operation".into(), o.clone());
             }
-            Error::TopicNotFound(t) => {
+            Error::TopicNotFound(t) | Error::TopicAlreadyExists(t) => {
                 m.insert("topic".into(), t.clone());
+            }
+            Error::GroupNotFound(g) => {
+                m.insert("group".into(), g.clone());
             }
             Error::InvalidArgument { field, .. } => {
                 m.insert("field".into(), field.clone());

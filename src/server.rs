@@ -25,6 +25,9 @@ use crate::pb::template_service_server::TemplateServiceServer;
 use crate::proto::FILE_DESCRIPTOR_SET;
 use crate::registry::Registry;
 
+/// The largest request message (gRPC) or body (REST): a produce batch of many records.
+const MAX_REQUEST_BYTES: usize = 64 * 1024 * 1024;
+
 /// gRPC services served under `/<name>/<method>`.
 const GRPC_SERVICES: &[&str] = &[
     "lkm.v1.ClusterService",
@@ -106,7 +109,10 @@ pub async fn app(core: Arc<Core>, config: &Config) -> Result<Router> {
         .build_v1alpha()
         .map_err(|e| Error::internal(format!("reflection: {e}")))?;
 
-    let grpc = Routes::new(ClusterServiceServer::new(ClusterApi::new(core.clone())))
+    // Produce batches are large messages: allow up to MAX_REQUEST_BYTES.
+    let clusters = ClusterServiceServer::new(ClusterApi::new(core.clone()))
+        .max_decoding_message_size(MAX_REQUEST_BYTES);
+    let grpc = Routes::new(clusters)
         .add_service(TemplateServiceServer::new(TemplateApi::new(core.clone())))
         .add_service(OperationServiceServer::new(OperationApi::new(core.clone())))
         .add_service(health_service)
@@ -117,7 +123,8 @@ pub async fn app(core: Arc<Core>, config: &Config) -> Result<Router> {
     let pool = DescriptorPool::decode(FILE_DESCRIPTOR_SET)
         .map_err(|e| Error::internal(format!("descriptor: {e}")))?;
     let mut app = crate::api::rest::router(pool, grpc.clone())
-        .map_err(|e| Error::internal(format!("REST gateway: {e}")))?;
+        .map_err(|e| Error::internal(format!("REST gateway: {e}")))?
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BYTES));
     let grpc_and_web = tower::ServiceBuilder::new()
         .layer(tonic_web::GrpcWebLayer::new())
         .service(grpc);

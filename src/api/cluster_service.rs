@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt;
 use tonic::{Request, Response};
 
 use super::status::GrpcResult;
@@ -20,14 +21,6 @@ pub struct ClusterApi {
 impl ClusterApi {
     pub fn new(core: Arc<Core>) -> Self {
         ClusterApi { core }
-    }
-
-    /// Topic and record calls: the cluster must exist and run; their bodies are not built yet.
-    async fn data_plane(&self, cluster_id: &str, what: &str) -> Result<(), Error> {
-        self.core.clusters.running(cluster_id).await?;
-        Err(Error::Unimplemented(format!(
-            "{what} is not implemented in this version of lkm"
-        )))
     }
 }
 
@@ -206,122 +199,160 @@ impl ClusterService for ClusterApi {
         Ok(Response::new(GetClusterComposeResponse { yaml }))
     }
 
+    #[tracing::instrument(skip_all, fields(cluster = %request.get_ref().cluster_id))]
     async fn list_topics(
         &self,
         request: Request<ListTopicsRequest>,
     ) -> GrpcResult<ListTopicsResponse> {
-        self.data_plane(&request.get_ref().cluster_id, "listing topics")
-            .await?;
-        Ok(Response::new(ListTopicsResponse::default()))
+        let topics = self.core.data.list_topics(request.into_inner()).await?;
+        Ok(Response::new(ListTopicsResponse { topics }))
     }
 
+    #[tracing::instrument(skip_all, fields(cluster = %request.get_ref().cluster_id, topic = %request.get_ref().topic))]
     async fn get_topic(&self, request: Request<GetTopicRequest>) -> GrpcResult<GetTopicResponse> {
-        self.data_plane(&request.get_ref().cluster_id, "describing topics")
-            .await?;
-        Ok(Response::new(GetTopicResponse::default()))
+        let topic = self.core.data.get_topic(request.into_inner()).await?;
+        Ok(Response::new(GetTopicResponse { topic: Some(topic) }))
     }
 
+    #[tracing::instrument(skip_all, fields(cluster = %request.get_ref().cluster_id, topic = %request.get_ref().name))]
     async fn create_topic(
         &self,
         request: Request<CreateTopicRequest>,
     ) -> GrpcResult<CreateTopicResponse> {
-        self.data_plane(&request.get_ref().cluster_id, "creating topics")
-            .await?;
-        Ok(Response::new(CreateTopicResponse::default()))
+        let topic = self.core.data.create_topic(request.into_inner()).await?;
+        Ok(Response::new(CreateTopicResponse { topic: Some(topic) }))
     }
 
+    #[tracing::instrument(skip_all, fields(cluster = %request.get_ref().cluster_id, topic = %request.get_ref().topic))]
     async fn delete_topic(
         &self,
         request: Request<DeleteTopicRequest>,
     ) -> GrpcResult<DeleteTopicResponse> {
-        self.data_plane(&request.get_ref().cluster_id, "deleting topics")
-            .await?;
-        Ok(Response::new(DeleteTopicResponse::default()))
+        self.core.data.delete_topic(request.into_inner()).await?;
+        Ok(Response::new(DeleteTopicResponse {}))
     }
 
-    async fn produce(&self, request: Request<ProduceRequest>) -> GrpcResult<ProduceResponse> {
-        self.data_plane(&request.get_ref().cluster_id, "producing records")
-            .await?;
-        Ok(Response::new(ProduceResponse::default()))
-    }
-
+    #[tracing::instrument(skip_all, fields(cluster = %request.get_ref().cluster_id, topic = %request.get_ref().topic))]
     async fn add_partitions(
         &self,
         request: Request<AddPartitionsRequest>,
     ) -> GrpcResult<AddPartitionsResponse> {
-        self.data_plane(&request.get_ref().cluster_id, "adding partitions")
-            .await?;
-        Ok(Response::new(AddPartitionsResponse::default()))
+        let topic = self.core.data.add_partitions(request.into_inner()).await?;
+        Ok(Response::new(AddPartitionsResponse { topic: Some(topic) }))
     }
 
+    #[tracing::instrument(skip_all, fields(cluster = %request.get_ref().cluster_id, topic = %request.get_ref().topic))]
     async fn update_topic_config(
         &self,
         request: Request<UpdateTopicConfigRequest>,
     ) -> GrpcResult<UpdateTopicConfigResponse> {
-        self.data_plane(&request.get_ref().cluster_id, "changing topic configs")
+        let topic = self
+            .core
+            .data
+            .update_topic_config(request.into_inner())
             .await?;
-        Ok(Response::new(UpdateTopicConfigResponse::default()))
+        Ok(Response::new(UpdateTopicConfigResponse {
+            topic: Some(topic),
+        }))
     }
 
+    #[tracing::instrument(skip_all, fields(cluster = %request.get_ref().cluster_id, topic = %request.get_ref().topic, records = request.get_ref().records.len()))]
+    async fn produce(&self, request: Request<ProduceRequest>) -> GrpcResult<ProduceResponse> {
+        let response = self.core.data.produce(request.into_inner()).await?;
+        Ok(Response::new(response))
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn produce_stream(
         &self,
-        _request: Request<tonic::Streaming<ProduceStreamRequest>>,
+        request: Request<tonic::Streaming<ProduceStreamRequest>>,
     ) -> GrpcResult<ProduceStreamResponse> {
-        Err(Error::Unimplemented("streaming produce is not implemented".into()).into())
+        let messages = request.into_inner().map(|m| {
+            m.map_err(|status| {
+                Error::invalid(
+                    "stream",
+                    format!("the request stream failed: {}", status.message()),
+                )
+            })
+        });
+        let response = self.core.data.produce_stream(messages).await?;
+        Ok(Response::new(response))
+    }
+
+    #[tracing::instrument(skip_all, fields(cluster = %request.get_ref().cluster_id, topic = %request.get_ref().topic))]
+    async fn consume(&self, request: Request<ConsumeRequest>) -> GrpcResult<ConsumeResponse> {
+        let response = self.core.data.consume(request.into_inner()).await?;
+        Ok(Response::new(response))
     }
 
     type ConsumeStreamStream = std::pin::Pin<
         Box<dyn futures::Stream<Item = Result<ConsumeStreamResponse, tonic::Status>> + Send>,
     >;
 
+    #[tracing::instrument(skip_all, fields(cluster = %request.get_ref().cluster_id, topic = %request.get_ref().topic))]
     async fn consume_stream(
         &self,
         request: Request<ConsumeStreamRequest>,
     ) -> GrpcResult<Self::ConsumeStreamStream> {
-        self.data_plane(&request.get_ref().cluster_id, "streaming consume")
-            .await?;
-        Err(Error::Unimplemented("streaming consume is not implemented".into()).into())
+        let batches = self.core.data.consume_stream(request.into_inner()).await?;
+        let responses = batches.map(|batch| {
+            batch
+                .map(|records| ConsumeStreamResponse { records })
+                .map_err(tonic::Status::from)
+        });
+        Ok(Response::new(Box::pin(responses)))
     }
 
+    #[tracing::instrument(skip_all, fields(cluster = %request.get_ref().cluster_id))]
     async fn list_consumer_groups(
         &self,
         request: Request<ListConsumerGroupsRequest>,
     ) -> GrpcResult<ListConsumerGroupsResponse> {
-        self.data_plane(&request.get_ref().cluster_id, "listing groups")
+        let groups = self
+            .core
+            .data
+            .list_consumer_groups(request.into_inner())
             .await?;
-        Ok(Response::new(ListConsumerGroupsResponse::default()))
+        Ok(Response::new(ListConsumerGroupsResponse { groups }))
     }
 
+    #[tracing::instrument(skip_all, fields(cluster = %request.get_ref().cluster_id, group = %request.get_ref().group_id))]
     async fn get_consumer_group(
         &self,
         request: Request<GetConsumerGroupRequest>,
     ) -> GrpcResult<GetConsumerGroupResponse> {
-        self.data_plane(&request.get_ref().cluster_id, "describing groups")
+        let group = self
+            .core
+            .data
+            .get_consumer_group(request.into_inner())
             .await?;
-        Ok(Response::new(GetConsumerGroupResponse::default()))
+        Ok(Response::new(GetConsumerGroupResponse {
+            group: Some(group),
+        }))
     }
 
+    #[tracing::instrument(skip_all, fields(cluster = %request.get_ref().cluster_id, group = %request.get_ref().group_id))]
     async fn reset_consumer_group_offsets(
         &self,
         request: Request<ResetConsumerGroupOffsetsRequest>,
     ) -> GrpcResult<ResetConsumerGroupOffsetsResponse> {
-        self.data_plane(&request.get_ref().cluster_id, "resetting group offsets")
+        let offsets = self
+            .core
+            .data
+            .reset_consumer_group_offsets(request.into_inner())
             .await?;
-        Ok(Response::new(ResetConsumerGroupOffsetsResponse::default()))
+        Ok(Response::new(ResetConsumerGroupOffsetsResponse { offsets }))
     }
 
+    #[tracing::instrument(skip_all, fields(cluster = %request.get_ref().cluster_id, group = %request.get_ref().group_id))]
     async fn delete_consumer_group(
         &self,
         request: Request<DeleteConsumerGroupRequest>,
     ) -> GrpcResult<DeleteConsumerGroupResponse> {
-        self.data_plane(&request.get_ref().cluster_id, "deleting groups")
+        self.core
+            .data
+            .delete_consumer_group(request.into_inner())
             .await?;
-        Ok(Response::new(DeleteConsumerGroupResponse::default()))
-    }
-
-    async fn consume(&self, request: Request<ConsumeRequest>) -> GrpcResult<ConsumeResponse> {
-        self.data_plane(&request.get_ref().cluster_id, "consuming records")
-            .await?;
-        Ok(Response::new(ConsumeResponse::default()))
+        Ok(Response::new(DeleteConsumerGroupResponse {}))
     }
 }

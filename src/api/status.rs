@@ -15,8 +15,11 @@ pub fn code(e: &Error) -> Code {
         Error::ClusterNotFound(_)
         | Error::TemplateNotFound(_)
         | Error::OperationNotFound(_)
-        | Error::TopicNotFound(_) => Code::NotFound,
-        Error::ClusterAlreadyExists(_) | Error::TemplateAlreadyExists(_) => Code::AlreadyExists,
+        | Error::TopicNotFound(_)
+        | Error::GroupNotFound(_) => Code::NotFound,
+        Error::ClusterAlreadyExists(_)
+        | Error::TemplateAlreadyExists(_)
+        | Error::TopicAlreadyExists(_) => Code::AlreadyExists,
         Error::PortAllocation(_) | Error::ResourceExhausted { .. } => Code::ResourceExhausted,
         Error::InvalidArgument { .. } => Code::InvalidArgument,
         Error::FailedPrecondition { .. } => Code::FailedPrecondition,
@@ -26,6 +29,8 @@ pub fn code(e: &Error) -> Code {
         Error::PermissionDenied(_) => Code::PermissionDenied,
         Error::Unauthenticated(_) => Code::Unauthenticated,
         Error::DeadlineExceeded(_) => Code::DeadlineExceeded,
+        // Another system (the broker) failed in a way lkm cannot classify.
+        Error::Broker(_) => Code::Unknown,
         Error::Internal(_) => Code::Internal,
     }
 }

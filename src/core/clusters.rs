@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::kafka::KafkaPool;
 use crate::pb::{Cluster, ClusterStatus, GetClusterStatusResponse};
 use crate::registry::Registry;
 use crate::runtime::{Liveness, Observed, Runtime, StartOptions};
@@ -60,6 +61,9 @@ pub struct ClusterManager {
     runtime: Arc<dyn Runtime>,
     templates: TemplateManager,
     settings: ClusterSettings,
+    /// The pooled Kafka clients of running clusters; a cluster's are dropped when it starts,
+    /// stops or is deleted.
+    kafka: Arc<KafkaPool>,
     /// Serializes port choice + insert within this process (the database makes it safe
     /// across processes).
     allocation: tokio::sync::Mutex<()>,
@@ -73,12 +77,14 @@ impl ClusterManager {
         runtime: Arc<dyn Runtime>,
         templates: TemplateManager,
         settings: ClusterSettings,
+        kafka: Arc<KafkaPool>,
     ) -> Self {
         ClusterManager {
             registry,
             runtime,
             templates,
             settings,
+            kafka,
             allocation: tokio::sync::Mutex::new(()),
             locks: Mutex::new(HashMap::new()),
         }
@@ -585,6 +591,7 @@ impl ClusterManager {
         let mut c = self.get(&c.id).await?;
         refuse_external(&c, "cannot be started by lkm")?;
         lifecycle::check_start(c.status(), force)?;
+        self.kafka.evict(&c.id);
         self.runtime.check_available(&c).await?;
         let quota_note = self.check_quota(&c).await?;
         if !matches!(c.status(), ClusterStatus::Running | ClusterStatus::Starting) {
@@ -652,6 +659,7 @@ impl ClusterManager {
         if c.status() != ClusterStatus::Stopped {
             self.set_status(&mut c, ClusterStatus::Stopping, "").await?;
         }
+        self.kafka.evict(&c.id);
         match self.runtime.stop(&c, cleanup).await {
             Ok(()) => {
                 c.last_stopped = Some(time::now());
@@ -675,12 +683,14 @@ impl ClusterManager {
         let _guard = lock.lock().await;
         let c = self.get(&c.id).await?;
         if is_external(&c) {
-            // Unregister only: lkm holds nothing of it.
+            // Unregister only: lkm holds nothing of it but pooled clients.
+            self.kafka.evict(&c.id);
             self.registry.delete_cluster(&c.id).await?;
             tracing::info!(cluster = %c.name, "external cluster unregistered");
             return Ok(());
         }
         lifecycle::check_delete(c.status(), force)?;
+        self.kafka.evict(&c.id);
         let keep = keep_data
             || c.retention_policy
                 .as_ref()

@@ -2,6 +2,7 @@
 //! registry and the runtimes are reached through their narrow interfaces.
 
 pub mod clusters;
+pub mod data_plane;
 pub mod lifecycle;
 pub mod operations;
 pub mod pagination;
@@ -19,10 +20,12 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::error::Result;
+use crate::kafka::KafkaPool;
 use crate::registry::Registry;
 use crate::runtime::Runtime;
 
 use clusters::{ClusterManager, ClusterSettings};
+use data_plane::DataPlane;
 use operations::OperationManager;
 use template_manager::TemplateManager;
 
@@ -30,6 +33,8 @@ use template_manager::TemplateManager;
 pub struct Core {
     pub registry: Registry,
     pub clusters: Arc<ClusterManager>,
+    /// Topics, records and consumer groups of the clusters.
+    pub data: DataPlane,
     pub templates: TemplateManager,
     pub operations: OperationManager,
 }
@@ -37,6 +42,7 @@ pub struct Core {
 impl Core {
     pub fn new(config: &Config, registry: Registry, runtime: Arc<dyn Runtime>) -> Self {
         let templates = TemplateManager::new(registry.clone());
+        let kafka = Arc::new(KafkaPool::new());
         let clusters = Arc::new(ClusterManager::new(
             registry.clone(),
             runtime,
@@ -50,11 +56,14 @@ impl Core {
                 default_cluster: config.default_cluster.clone(),
                 resource_guard: config.resource_guard,
             },
+            kafka.clone(),
         ));
+        let data = DataPlane::new(clusters.clone(), kafka);
         let operations = OperationManager::new(registry.clone(), clusters.clone());
         Core {
             registry,
             clusters,
+            data,
             templates,
             operations,
         }

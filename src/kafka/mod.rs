@@ -1,4 +1,20 @@
-//! Kafka clients (rdkafka). Only this module talks the Kafka protocol.
+//! Kafka clients (rdkafka). Only this module talks the Kafka protocol; at its boundary it
+//! speaks lkm's types (protobuf messages, bytes, `crate::error::Error`), never rdkafka's.
+//!
+//! - `pool`: one admin client and one producer per cluster in use, shared by all requests
+//! - `errors`: the one mapping from Kafka errors to lkm errors
+//! - `topics`, `produce`, `consume`, `groups`: the data-plane calls
+//! - `native`: admin calls the rdkafka crate does not wrap, through librdkafka's C API
+
+pub mod consume;
+mod errors;
+pub mod groups;
+mod native;
+pub mod pool;
+pub mod produce;
+pub mod topics;
+
+pub use pool::{Clients, KafkaPool};
 
 use std::time::Duration;
 

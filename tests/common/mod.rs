@@ -243,7 +243,28 @@ impl Env {
         }
     }
 
+    /// Deletes every cluster the test left (so no broker process or container outlives the
+    /// test), stops the server and drops the database.
     pub async fn finish(self) {
+        if let Ok(mut g) =
+            tokio::time::timeout(Duration::from_secs(5), self.server.clusters()).await
+            && let Ok(list) = g
+                .list_clusters(lkm::pb::ListClustersRequest {
+                    page_size: 1000,
+                    ..Default::default()
+                })
+                .await
+        {
+            for c in list.into_inner().clusters {
+                let _ = g
+                    .delete_cluster(lkm::pb::DeleteClusterRequest {
+                        cluster_id: c.id,
+                        force: true,
+                        keep_data: false,
+                    })
+                    .await;
+            }
+        }
         self.server.stop().await;
         self.db.drop_database().await;
     }
@@ -410,6 +431,14 @@ pub enum BrokerGap {
     OffsetsForTimesMemory,
     /// Topics are not auto-created on produce (Kafka's default does).
     AutoCreateTopics,
+    /// DescribeConfigs reports a topic's own configs as defaults (source DEFAULT_CONFIG,
+    /// is_default), so they cannot be told from the broker's defaults.
+    TopicConfigSources,
+    /// DescribeConsumerGroups of a stable group lists no members (and puts a member id where
+    /// the assignor belongs).
+    GroupMembers,
+    /// Offsets for a timestamp after the last record are 0 instead of "none" (-1).
+    OffsetsForFutureTimes,
 }
 
 /// Whether the broker under test lacks `gap` (prints the skip reason when it does).
@@ -476,7 +505,7 @@ impl TansuProcess {
             addr,
             _dir: dir,
         };
-        lkm::kafka::wait_ready(&[t.addr.clone()], 1, Duration::from_secs(30))
+        lkm::kafka::wait_ready(std::slice::from_ref(&t.addr), 1, Duration::from_secs(30))
             .await
             .unwrap();
         Some(t)

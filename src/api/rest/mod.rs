@@ -11,6 +11,7 @@ pub mod transcode;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{RawPathParams, RawQuery};
@@ -99,8 +100,11 @@ impl Gateway {
             Ok(s) => s,
             Err(status) => return errors::response(&self.pool, &status),
         };
+        // A call that fails at once (not found, not running) is an ordinary HTTP error; one
+        // that has nothing to send yet (consuming from the end) starts the event stream.
         let mut stream = Box::pin(stream.peekable());
-        if let Some(Err(status)) = stream.as_mut().peek().await {
+        let first = tokio::time::timeout(Duration::from_millis(250), stream.as_mut().peek()).await;
+        if let Ok(Some(Err(status))) = first {
             let status = status.clone();
             return errors::response(&self.pool, &status);
         }
