@@ -61,13 +61,68 @@ pub async fn serve(
         data_dir = %config.data_dir.display(),
         "lkm is serving gRPC, gRPC-web and REST"
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| Error::internal(format!("server: {e}")))?;
+    serve_http(listener, app, shutdown).await;
     registry.close().await;
     tracing::info!("lkm stopped");
     Ok(())
+}
+
+/// How long a shutdown waits for open calls (e.g. progress streams) before closing them.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Accepts connections until `shutdown`, then lets open calls finish (up to SHUTDOWN_GRACE).
+/// HTTP/1.1 and HTTP/2 (prior knowledge, as gRPC uses) on one port; HTTP/2 with adaptive flow
+/// control windows and large frames, so bulk streams are not throttled by the 64 KiB
+/// defaults.
+async fn serve_http(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::server::conn::auto;
+    use hyper_util::service::TowerToHyperService;
+
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http2()
+        .adaptive_window(true)
+        .max_frame_size(1024 * 1024);
+    let builder = Arc::new(builder);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let conn = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("open calls did not finish within {SHUTDOWN_GRACE:?}; closing them");
+    }
 }
 
 fn create_data_dir(config: &Config) -> Result<()> {

@@ -5,11 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::FutureExt;
-use futures::future::BoxFuture;
+use rdkafka::ClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::FutureRecord;
+use rdkafka::message::{Header, Message, OwnedHeaders};
+use rdkafka::producer::{BaseRecord, DeliveryResult, ProducerContext};
 
 use super::errors::delivery_error;
 use super::pool::{Clients, DELIVERY_TIMEOUT};
@@ -27,10 +26,41 @@ pub struct OutRecord {
 /// Where a record landed (partition, offset), or why it did not.
 pub type Delivery = Result<(i32, i64), String>;
 
-/// A delivery to await, tagged with the caller's index of the record.
-pub type PendingDelivery = BoxFuture<'static, (u64, Delivery)>;
+/// Where the delivery reports of a request go: (record index, outcome). The receiver sees
+/// the channel close once every record of the request has been reported and the sender
+/// dropped.
+pub type DeliveryTx = tokio::sync::mpsc::UnboundedSender<(u64, Delivery)>;
+pub type DeliveryRx = tokio::sync::mpsc::UnboundedReceiver<(u64, Delivery)>;
 
-/// Enqueues records for one topic on a cluster's shared producer.
+pub fn delivery_channel() -> (DeliveryTx, DeliveryRx) {
+    tokio::sync::mpsc::unbounded_channel()
+}
+
+/// What each record carries to its delivery report.
+pub struct Ticket {
+    index: u64,
+    reply: DeliveryTx,
+}
+
+/// Sends each delivery report to the channel of the record's request. Runs on the producer's
+/// polling thread.
+pub struct DeliveryContext;
+
+impl ClientContext for DeliveryContext {}
+
+impl ProducerContext for DeliveryContext {
+    type DeliveryOpaque = Box<Ticket>;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, ticket: Box<Ticket>) {
+        let outcome = match result {
+            Ok(m) => Ok((m.partition(), m.offset())),
+            Err((e, _)) => Err(delivery_error(e)),
+        };
+        // The request may have gone away (client disconnected): nothing to tell then.
+        let _ = ticket.reply.send((ticket.index, outcome));
+    }
+}
+
 pub struct Sender {
     clients: Arc<Clients>,
     topic: String,
@@ -44,10 +74,9 @@ impl Sender {
         }
     }
 
-    /// Enqueues `record` (retrying while the producer's queue is full, at most for the
-    /// delivery timeout) and returns the future of its delivery. Never fails itself: a
-    /// record that cannot be enqueued resolves at once with its error.
-    pub async fn enqueue(&self, index: u64, record: &OutRecord) -> PendingDelivery {
+    /// Hands a record to the producer; its delivery report arrives on `reply` under `index`
+    /// (also when it cannot be enqueued at all). Waits while the producer's queue is full.
+    pub async fn enqueue(&self, index: u64, record: &OutRecord, reply: &DeliveryTx) {
         let headers = (!record.headers.is_empty()).then(|| {
             record.headers.iter().fold(
                 OwnedHeaders::new_with_capacity(record.headers.len()),
@@ -59,50 +88,45 @@ impl Sender {
                 },
             )
         });
-        let mut fr: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(&self.topic);
+        let ticket = Box::new(Ticket {
+            index,
+            reply: reply.clone(),
+        });
+        let mut rec: BaseRecord<'_, [u8], [u8], Box<Ticket>> =
+            BaseRecord::with_opaque_to(&self.topic, ticket);
         if let Some(k) = &record.key {
-            fr = fr.key(k.as_slice());
+            rec = rec.key(k.as_slice());
         }
         if let Some(v) = &record.value {
-            fr = fr.payload(v.as_slice());
+            rec = rec.payload(v.as_slice());
         }
         if let Some(p) = record.partition {
-            fr = fr.partition(p);
+            rec = rec.partition(p);
         }
         if let Some(ts) = record.timestamp_ms {
-            fr = fr.timestamp(ts);
+            rec = rec.timestamp(ts);
         }
         if let Some(h) = headers {
-            fr = fr.headers(h);
+            rec = rec.headers(h);
         }
         let started = tokio::time::Instant::now();
         let mut backoff = Duration::from_millis(1);
         loop {
-            match self.clients.producer.send_result(fr) {
-                Ok(delivery) => {
-                    return async move {
-                        let outcome = match delivery.await {
-                            Ok(Ok(d)) => Ok((d.partition, d.offset)),
-                            Ok(Err((e, _))) => Err(delivery_error(&e)),
-                            Err(_) => Err(
-                                "the producer was closed before delivery (the cluster stopped?)"
-                                    .to_string(),
-                            ),
-                        };
-                        (index, outcome)
-                    }
-                    .boxed();
-                }
+            match self.clients.producer.send(rec) {
+                Ok(()) => return,
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back))
                     if started.elapsed() < DELIVERY_TIMEOUT =>
                 {
-                    fr = back;
+                    rec = back;
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_millis(50));
                 }
-                Err((e, _)) => {
-                    let message = delivery_error(&e);
-                    return futures::future::ready((index, Err(message))).boxed();
+                Err((e, back)) => {
+                    let _ = back
+                        .delivery_opaque
+                        .reply
+                        .send((index, Err(delivery_error(&e))));
+                    return;
                 }
             }
         }

@@ -9,17 +9,17 @@ use crate::pb::payload::Data;
 use crate::pb::{Payload, PayloadFormat};
 
 /// The bytes of a payload; None for an absent payload (a null key or value).
-pub fn to_bytes(field: &str, p: Option<&Payload>) -> Result<Option<Vec<u8>>> {
-    let Some(data) = p.and_then(|p| p.data.as_ref()) else {
+pub fn to_bytes(field: impl Fn() -> String, p: Option<Payload>) -> Result<Option<Vec<u8>>> {
+    let Some(data) = p.and_then(|p| p.data) else {
         return Ok(None);
     };
     Ok(Some(match data {
-        Data::Binary(b) => b.clone(),
-        Data::Text(t) => t.as_bytes().to_vec(),
+        Data::Binary(b) => b,
+        Data::Text(t) => t.into_bytes(),
         Data::Json(v) => {
-            let json = to_json(v).map_err(|e| Error::invalid(format!("{field}.json"), e))?;
+            let json = to_json(&v).map_err(|e| Error::invalid(format!("{}.json", field()), e))?;
             serde_json::to_vec(&json)
-                .map_err(|e| Error::invalid(format!("{field}.json"), e.to_string()))?
+                .map_err(|e| Error::invalid(format!("{}.json", field()), e.to_string()))?
         }
     }))
 }
@@ -123,20 +123,20 @@ mod tests {
 
     #[test]
     fn produced_payloads_become_bytes() {
-        assert_eq!(to_bytes("k", None).unwrap(), None);
+        assert_eq!(to_bytes(|| "k".into(), None).unwrap(), None);
         assert_eq!(
-            to_bytes("k", Some(&payload(Data::Text("héllo".into())))).unwrap(),
+            to_bytes(|| "k".into(), Some(payload(Data::Text("héllo".into())))).unwrap(),
             Some("héllo".as_bytes().to_vec())
         );
         let all: Vec<u8> = (0..=255).collect();
         assert_eq!(
-            to_bytes("k", Some(&payload(Data::Binary(all.clone())))).unwrap(),
+            to_bytes(|| "k".into(), Some(payload(Data::Binary(all.clone())))).unwrap(),
             Some(all)
         );
         let json: serde_json::Value =
             serde_json::json!({"a": 1, "b": [true, null, 2.5, "x"], "c": {"d": -3}});
         let v = from_json(&json).unwrap();
-        let bytes = to_bytes("value", Some(&payload(Data::Json(v))))
+        let bytes = to_bytes(|| "value".into(), Some(payload(Data::Json(v))))
             .unwrap()
             .unwrap();
         let back: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
@@ -148,7 +148,7 @@ mod tests {
         let nan = prost_types::Value {
             kind: Some(Kind::NumberValue(f64::NAN)),
         };
-        let err = to_bytes("value", Some(&payload(Data::Json(nan)))).unwrap_err();
+        let err = to_bytes(|| "value".into(), Some(payload(Data::Json(nan)))).unwrap_err();
         assert!(err.to_string().starts_with("value.json"), "{err}");
     }
 

@@ -4,12 +4,11 @@
 
 use std::collections::HashMap;
 
-use futures::stream::FuturesUnordered;
 use futures::{Stream, StreamExt};
 
 use super::{DataPlane, millis, payload, required};
 use crate::error::{Error, Result};
-use crate::kafka::produce::{Delivery, OutRecord, Sender};
+use crate::kafka::produce::{Delivery, OutRecord, Sender, delivery_channel};
 use crate::kafka::topics as kt;
 use crate::pb::{
     ProduceRequest, ProduceResponse, ProduceResult, ProduceStreamRequest, ProduceStreamResponse,
@@ -23,15 +22,16 @@ pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
 /// Delivery errors a ProduceStream response reports individually.
 const MAX_STREAM_ERRORS: usize = 100;
 
-/// Checks one record and turns it into bytes. `field` is its path for error messages.
-fn out_record(field: &str, r: &ProducerRecord, partitions: usize) -> Result<OutRecord> {
-    let key = payload::to_bytes(&format!("{field}.key"), r.key.as_ref())?;
-    let value = payload::to_bytes(&format!("{field}.value"), r.value.as_ref())?;
-    let headers: Vec<(String, Vec<u8>)> = r
-        .headers
-        .iter()
-        .map(|h| (h.key.clone(), h.value.clone()))
-        .collect();
+/// Checks one record and turns it into bytes (moving them, no copy). `field` gives its path
+/// for error messages (built only when there is an error: this runs per record).
+fn out_record(
+    field: impl Fn() -> String,
+    r: ProducerRecord,
+    partitions: usize,
+) -> Result<OutRecord> {
+    let key = payload::to_bytes(|| format!("{}.key", field()), r.key)?;
+    let value = payload::to_bytes(|| format!("{}.value", field()), r.value)?;
+    let headers: Vec<(String, Vec<u8>)> = r.headers.into_iter().map(|h| (h.key, h.value)).collect();
     let size = key.as_ref().map_or(0, Vec::len)
         + value.as_ref().map_or(0, Vec::len)
         + headers
@@ -40,7 +40,7 @@ fn out_record(field: &str, r: &ProducerRecord, partitions: usize) -> Result<OutR
             .sum::<usize>();
     if size > MAX_RECORD_BYTES {
         return Err(Error::invalid(
-            field,
+            field(),
             format!(
                 "the record has {size} bytes (key, value and headers); at most {MAX_RECORD_BYTES} are allowed"
             ),
@@ -50,7 +50,7 @@ fn out_record(field: &str, r: &ProducerRecord, partitions: usize) -> Result<OutR
         && (p < 0 || usize::try_from(p).is_ok_and(|p| p >= partitions))
     {
         return Err(Error::invalid(
-            format!("{field}.partition"),
+            format!("{}.partition", field()),
             format!(
                 "the topic has {partitions} partition(s) (0 to {}); there is no partition {p}",
                 partitions.saturating_sub(1)
@@ -60,7 +60,7 @@ fn out_record(field: &str, r: &ProducerRecord, partitions: usize) -> Result<OutR
     let timestamp_ms = r
         .timestamp
         .as_ref()
-        .map(|t| millis(&format!("{field}.timestamp"), t))
+        .map(|t| millis(&format!("{}.timestamp", field()), t))
         .transpose()?;
     Ok(OutRecord {
         key,
@@ -153,21 +153,20 @@ impl DataPlane {
             .len();
         let records = r
             .records
-            .iter()
+            .into_iter()
             .enumerate()
-            .map(|(i, rec)| out_record(&format!("records[{i}]"), rec, partitions))
+            .map(|(i, rec)| out_record(|| format!("records[{i}]"), rec, partitions))
             .collect::<Result<Vec<_>>>()?;
         let sender = Sender::new(clients, &r.topic);
-        let mut pending = Vec::with_capacity(records.len());
+        let (reply, mut reports) = delivery_channel();
         for (i, rec) in records.iter().enumerate() {
-            let delivery = sender.enqueue(i as u64, rec).await;
-            pending.push(delivery);
+            sender.enqueue(i as u64, rec, &reply).await;
         }
-        let mut results: Vec<ProduceResult> = futures::future::join_all(pending)
-            .await
-            .into_iter()
-            .map(|(i, d)| result(i, d))
-            .collect();
+        drop(reply);
+        let mut results: Vec<ProduceResult> = Vec::with_capacity(records.len());
+        while let Some((i, d)) = reports.recv().await {
+            results.push(result(i, d));
+        }
         results.sort_by_key(|r| r.index);
         let failed_count = results.iter().filter(|r| !r.error.is_empty()).count();
         Ok(ProduceResponse {
@@ -195,28 +194,38 @@ impl DataPlane {
             .len();
         let sender = Sender::new(clients, &first.topic);
         let (cluster_id, topic) = (first.cluster_id.clone(), first.topic.clone());
-        let mut summary = Summary::default();
-        let mut pending = FuturesUnordered::new();
+        // Delivery reports are summed up by a drain task while this loop keeps feeding the
+        // producer.
+        let (reply, mut reports) = delivery_channel();
+        let drain = tokio::spawn(async move {
+            let mut summary = Summary::default();
+            while let Some((i, d)) = reports.recv().await {
+                summary.note(i, d);
+            }
+            summary
+        });
         let mut next_index: u64 = 0;
         let mut message_no = 0usize;
         let mut current = Some(first);
         loop {
             if let Some(m) = current.take() {
-                let field = format!("messages[{message_no}]");
+                let field = || format!("messages[{message_no}]");
                 if (!m.cluster_id.is_empty() && m.cluster_id != cluster_id)
                     || (!m.topic.is_empty() && m.topic != topic)
                 {
                     return Err(Error::invalid(
-                        field,
+                        field(),
                         "every message of a stream goes to the cluster and topic of the first",
                     ));
                 }
                 check_count(m.records.len())?;
                 let records = m
                     .records
-                    .iter()
+                    .into_iter()
                     .enumerate()
-                    .map(|(i, rec)| out_record(&format!("{field}.records[{i}]"), rec, partitions))
+                    .map(|(i, rec)| {
+                        out_record(|| format!("{}.records[{i}]", field()), rec, partitions)
+                    })
                     .collect::<Result<Vec<_>>>()
                     .map_err(|e| match e {
                         Error::InvalidArgument { field, message } if next_index > 0 => {
@@ -230,25 +239,21 @@ impl DataPlane {
                         other => other,
                     })?;
                 for rec in &records {
-                    let delivery = sender.enqueue(next_index, rec).await;
-                    pending.push(delivery);
+                    sender.enqueue(next_index, rec, &reply).await;
                     next_index += 1;
                 }
                 message_no += 1;
             }
-            let in_flight = !pending.is_empty();
-            tokio::select! {
-                biased;
-                Some((i, d)) = pending.next(), if in_flight => summary.note(i, d),
-                m = messages.next() => match m {
-                    Some(m) => current = Some(m?),
-                    None => break,
-                },
+            match messages.next().await {
+                Some(m) => current = Some(m?),
+                None => break,
             }
         }
-        while let Some((i, d)) = pending.next().await {
-            summary.note(i, d);
-        }
+        // The drain ends once every record is reported and this last sender is gone.
+        drop(reply);
+        let summary = drain
+            .await
+            .map_err(|e| Error::internal(format!("produce stream: {e}")))?;
         Ok(summary.response())
     }
 }
