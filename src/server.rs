@@ -62,6 +62,7 @@ pub async fn serve(
         "lkm is serving gRPC, gRPC-web and REST"
     );
     serve_http(listener, app, shutdown).await;
+    core.operations.shutdown().await;
     registry.close().await;
     tracing::info!("lkm stopped");
     Ok(())

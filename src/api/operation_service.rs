@@ -10,7 +10,6 @@ use super::status::GrpcResult;
 use crate::core::Core;
 use crate::core::operations::{OperationFilter, is_final};
 use crate::core::time;
-use crate::error::Error;
 use crate::pb::operation_service_server::OperationService;
 use crate::pb::*;
 
@@ -33,19 +32,14 @@ impl OperationService for OperationApi {
         &self,
         request: Request<MigrateDataRequest>,
     ) -> GrpcResult<MigrateDataResponse> {
-        let r = request.into_inner();
-        self.core
+        let op = self
+            .core
             .operations
-            .check_clusters(
-                ("source_cluster_id", "target_cluster_id"),
-                &r.source_cluster_id,
-                std::slice::from_ref(&r.target_cluster_id),
-            )
+            .migrate(request.into_inner(), crate::local_user())
             .await?;
-        Err(
-            Error::Unimplemented("data migration is not implemented in this version of lkm".into())
-                .into(),
-        )
+        Ok(Response::new(MigrateDataResponse {
+            operation: Some(op),
+        }))
     }
 
     #[tracing::instrument(skip_all)]
@@ -53,19 +47,14 @@ impl OperationService for OperationApi {
         &self,
         request: Request<ReplicateTopicsRequest>,
     ) -> GrpcResult<ReplicateTopicsResponse> {
-        let r = request.into_inner();
-        self.core
+        let op = self
+            .core
             .operations
-            .check_clusters(
-                ("source_cluster_id", "target_cluster_ids"),
-                &r.source_cluster_id,
-                &r.target_cluster_ids,
-            )
+            .replicate(request.into_inner(), crate::local_user())
             .await?;
-        Err(Error::Unimplemented(
-            "topic replication is not implemented in this version of lkm".into(),
-        )
-        .into())
+        Ok(Response::new(ReplicateTopicsResponse {
+            operation: Some(op),
+        }))
     }
 
     #[tracing::instrument(skip_all)]
@@ -73,19 +62,10 @@ impl OperationService for OperationApi {
         &self,
         request: Request<CompareClustersRequest>,
     ) -> GrpcResult<CompareClustersResponse> {
-        let r = request.into_inner();
-        self.core
-            .operations
-            .check_clusters(
-                ("source_cluster", "target_cluster"),
-                &r.source_cluster,
-                std::slice::from_ref(&r.target_cluster),
-            )
-            .await?;
-        Err(Error::Unimplemented(
-            "cluster comparison is not implemented in this version of lkm".into(),
-        )
-        .into())
+        let result = self.core.operations.compare(request.into_inner()).await?;
+        Ok(Response::new(CompareClustersResponse {
+            result: Some(result),
+        }))
     }
 
     #[tracing::instrument(skip_all, fields(operation = %request.get_ref().operation_id))]

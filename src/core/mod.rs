@@ -36,7 +36,7 @@ pub struct Core {
     /// Topics, records and consumer groups of the clusters.
     pub data: DataPlane,
     pub templates: TemplateManager,
-    pub operations: OperationManager,
+    pub operations: Arc<OperationManager>,
 }
 
 impl Core {
@@ -58,8 +58,12 @@ impl Core {
             },
             kafka.clone(),
         ));
-        let data = DataPlane::new(clusters.clone(), kafka);
-        let operations = OperationManager::new(registry.clone(), clusters.clone());
+        let data = DataPlane::new(clusters.clone(), kafka.clone());
+        let operations = Arc::new(OperationManager::new(
+            registry.clone(),
+            clusters.clone(),
+            kafka,
+        ));
         Core {
             registry,
             clusters,
@@ -69,11 +73,12 @@ impl Core {
         }
     }
 
-    /// Brings the registry in line with reality after a (re)start, and registers an earlier
-    /// single-cluster setup as the default cluster.
+    /// Brings the registry in line with reality after a (re)start: clusters reconciled with
+    /// their runtime, an earlier single-cluster setup registered as the default cluster, and
+    /// interrupted operations resumed (or failed, saying why).
     pub async fn recover(&self, default_bootstrap: &str) -> Result<()> {
-        self.operations.fail_interrupted().await?;
         self.clusters.reconcile_all().await?;
-        self.clusters.register_default(default_bootstrap).await
+        self.clusters.register_default(default_bootstrap).await?;
+        self.operations.recover().await
     }
 }

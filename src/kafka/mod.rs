@@ -4,9 +4,12 @@
 //! - `pool`: one admin client and one producer per cluster in use, shared by all requests
 //! - `errors`: the one mapping from Kafka errors to lkm errors
 //! - `topics`, `produce`, `consume`, `groups`: the data-plane calls
+//! - `brokers`: broker ids and the brokers' own configuration
 //! - `native`: admin calls the rdkafka crate does not wrap, through librdkafka's C API
 
+pub mod brokers;
 pub mod consume;
+pub mod copy;
 mod errors;
 pub mod groups;
 mod native;

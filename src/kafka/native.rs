@@ -1,7 +1,8 @@
 //! Admin calls that the rdkafka crate (0.39) does not wrap, made through the C API of the
 //! librdkafka it bundles (2.12, which has them all): IncrementalAlterConfigs,
 //! ListConsumerGroups, DescribeConsumerGroups, ListConsumerGroupOffsets,
-//! AlterConsumerGroupOffsets and ListOffsets.
+//! AlterConsumerGroupOffsets and ListOffsets; and DescribeConfigs of a broker, which the
+//! crate wraps but without the resource's own error.
 //!
 //! Each call posts one admin request on the pooled admin client with a result queue of its
 //! own and waits for the result event, so every function here blocks: call them from
@@ -384,6 +385,88 @@ pub fn incremental_alter_topic_configs(
         }
     }
     Ok(())
+}
+
+/// One entry of a described configuration.
+#[derive(Clone, Debug)]
+pub struct ConfigValue {
+    pub name: String,
+    pub value: Option<String>,
+    pub sensitive: bool,
+}
+
+/// The configuration of broker `broker` (DescribeConfigs of the BROKER resource, KIP-133).
+/// Made here because the rdkafka crate's `describe_configs` drops a resource's own error and
+/// answers an empty configuration instead; here that error is the answer.
+pub fn describe_broker_configs(
+    admin: &Admin,
+    broker: i32,
+    timeout: Duration,
+) -> Result<Vec<ConfigValue>> {
+    let call = Call::new(
+        admin,
+        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
+        timeout,
+    )?;
+    let name = cstring("broker id", &broker.to_string())?;
+    struct Resource(*mut rd::rd_kafka_ConfigResource_t);
+    impl Drop for Resource {
+        fn drop(&mut self) {
+            // SAFETY: allocated below, destroyed once.
+            unsafe { rd::rd_kafka_ConfigResource_destroy(self.0) }
+        }
+    }
+    // SAFETY: allocation with a valid name; freed by the guard.
+    let mut resource = Resource(unsafe {
+        rd::rd_kafka_ConfigResource_new(
+            rd::rd_kafka_ResourceType_t::RD_KAFKA_RESOURCE_BROKER,
+            name.as_ptr(),
+        )
+    });
+    // SAFETY: one valid resource; options and queue from `call`.
+    unsafe {
+        rd::rd_kafka_DescribeConfigs(
+            Call::rk(admin),
+            &mut resource.0,
+            1,
+            call.options,
+            call.queue,
+        )
+    };
+    let ev = call.wait()?;
+    // SAFETY: the event is a DescribeConfigs result; its resources and entries live with it.
+    unsafe {
+        let result = rd::rd_kafka_event_DescribeConfigs_result(ev.0);
+        if result.is_null() {
+            return Err(NativeError::new(RDKafkaErrorCode::Fail, "unexpected event"));
+        }
+        let mut n = 0usize;
+        let resources = rd::rd_kafka_DescribeConfigs_result_resources(result, &mut n);
+        let Some(r) = slice(resources, n).first() else {
+            return Err(NativeError::new(
+                RDKafkaErrorCode::Fail,
+                "the broker described no resource",
+            ));
+        };
+        let err = rd::rd_kafka_ConfigResource_error(*r);
+        if err != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+            let msg = text(rd::rd_kafka_ConfigResource_error_string(*r));
+            return Err(NativeError::new(err.into(), msg));
+        }
+        let mut m = 0usize;
+        let entries = rd::rd_kafka_ConfigResource_configs(*r, &mut m);
+        Ok(slice(entries, m)
+            .iter()
+            .map(|e| {
+                let value = rd::rd_kafka_ConfigEntry_value(*e);
+                ConfigValue {
+                    name: text(rd::rd_kafka_ConfigEntry_name(*e)),
+                    value: (!value.is_null()).then(|| text(value)),
+                    sensitive: rd::rd_kafka_ConfigEntry_is_sensitive(*e) != 0,
+                }
+            })
+            .collect())
+    }
 }
 
 /// Every consumer group the cluster knows (ListGroups on each broker); per-broker failures

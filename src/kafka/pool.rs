@@ -29,7 +29,7 @@ pub struct Clients {
     pub(super) admin: AdminClient<DefaultClientContext>,
     /// Delivery reports go to the channel each record names (see `produce`), not to a
     /// future per record: that is what lets one producer move a million records a second.
-    pub(super) producer: ThreadedProducer<DeliveryContext>,
+    pub(super) producer: Arc<ThreadedProducer<DeliveryContext>>,
 }
 
 impl Clients {
@@ -71,7 +71,7 @@ fn create(bootstrap: &str) -> Result<Clients> {
     Ok(Clients {
         bootstrap: bootstrap.to_string(),
         admin,
-        producer,
+        producer: Arc::new(producer),
     })
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use rdkafka::ClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, Message, OwnedHeaders};
-use rdkafka::producer::{BaseRecord, DeliveryResult, ProducerContext};
+use rdkafka::producer::{BaseRecord, DeliveryResult, ProducerContext, ThreadedProducer};
 
 use super::errors::delivery_error;
 use super::pool::{Clients, DELIVERY_TIMEOUT};
@@ -62,14 +62,22 @@ impl ProducerContext for DeliveryContext {
 }
 
 pub struct Sender {
-    clients: Arc<Clients>,
+    producer: Arc<ThreadedProducer<DeliveryContext>>,
     topic: String,
 }
 
 impl Sender {
+    /// Sends to `topic` with the cluster's pooled producer.
     pub fn new(clients: Arc<Clients>, topic: &str) -> Sender {
+        Sender::with_producer(clients.producer.clone(), topic)
+    }
+
+    pub(super) fn with_producer(
+        producer: Arc<ThreadedProducer<DeliveryContext>>,
+        topic: &str,
+    ) -> Sender {
         Sender {
-            clients,
+            producer,
             topic: topic.to_string(),
         }
     }
@@ -112,7 +120,7 @@ impl Sender {
         let started = tokio::time::Instant::now();
         let mut backoff = Duration::from_millis(1);
         loop {
-            match self.clients.producer.send(rec) {
+            match self.producer.send(rec) {
                 Ok(()) => return,
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back))
                     if started.elapsed() < DELIVERY_TIMEOUT =>

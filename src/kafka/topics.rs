@@ -1,12 +1,13 @@
 //! Topics: metadata, watermarks, configs, and the admin calls that change them. Speaks
 //! lkm's protobuf types (`Topic`, `TopicPartition`) at its boundary.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
 use rdkafka::admin::{
-    AdminOptions, ConfigSource, NewPartitions, NewTopic, ResourceSpecifier, TopicReplication,
+    AdminOptions, ConfigEntry, ConfigSource, NewPartitions, NewTopic, ResourceSpecifier,
+    TopicReplication,
 };
 
 use super::errors::{Subject, from_code, from_kafka};
@@ -219,15 +220,7 @@ async fn configs(
         let entries = resource
             .entries
             .into_iter()
-            .filter(|e| {
-                !only_overrides
-                    || match e.source {
-                        ConfigSource::DynamicTopic => true,
-                        // Brokers before 1.1 do not say where a value comes from.
-                        ConfigSource::Unknown => !e.is_default,
-                        _ => false,
-                    }
-            })
+            .filter(|e| !only_overrides || is_override(e))
             .filter(|e| !e.is_sensitive)
             .filter_map(|e| e.value.map(|v| (e.name, v)))
             .collect();
@@ -236,7 +229,76 @@ async fn configs(
     Ok(out)
 }
 
-fn replication_factor(t: &TopicMeta) -> i32 {
+/// Whether a topic config entry is set on the topic itself (not inherited from the broker).
+fn is_override(e: &ConfigEntry) -> bool {
+    match e.source {
+        ConfigSource::DynamicTopic => true,
+        // Brokers before 1.1 do not say where a value comes from.
+        ConfigSource::Unknown => !e.is_default,
+        _ => false,
+    }
+}
+
+/// A topic's configs as its broker describes them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TopicConfigs {
+    /// Every non-sensitive config with a value, set on the topic or inherited.
+    pub values: BTreeMap<String, String>,
+    /// The keys set on the topic itself.
+    pub overridden: BTreeSet<String>,
+}
+
+impl TopicConfigs {
+    /// The configs set on the topic itself, with their values.
+    pub fn overrides(&self) -> BTreeMap<String, String> {
+        self.overridden
+            .iter()
+            .filter_map(|k| self.values.get(k).map(|v| (k.clone(), v.clone())))
+            .collect()
+    }
+}
+
+/// The configs of `topics` (one DescribeConfigs request for all of them).
+pub async fn topic_configs(
+    clients: &Arc<Clients>,
+    topics: &[String],
+) -> Result<HashMap<String, TopicConfigs>> {
+    if topics.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let specs: Vec<ResourceSpecifier<'_>> = topics
+        .iter()
+        .map(|t| ResourceSpecifier::Topic(t.as_str()))
+        .collect();
+    let subject = match topics {
+        [one] => Subject::Topic(one),
+        _ => Subject::Cluster,
+    };
+    let results = bounded(clients.admin.describe_configs(&specs, &admin_options()))
+        .await?
+        .map_err(|e| from_kafka(&e, subject))?;
+    let mut out = HashMap::new();
+    for (topic, result) in topics.iter().zip(results) {
+        let resource = result.map_err(|code| from_code(code, "", Subject::Topic(topic)))?;
+        let mut configs = TopicConfigs::default();
+        for e in resource.entries {
+            if e.is_sensitive {
+                continue;
+            }
+            if is_override(&e) {
+                configs.overridden.insert(e.name.clone());
+            }
+            if let Some(v) = e.value {
+                configs.values.insert(e.name, v);
+            }
+        }
+        out.insert(topic.clone(), configs);
+    }
+    Ok(out)
+}
+
+/// Replication factor of a topic: the replica count of its first partition.
+pub fn replication_factor(t: &TopicMeta) -> i32 {
     t.partitions
         .first()
         .map_or(0, |p| i32::try_from(p.replicas.len()).unwrap_or(i32::MAX))
