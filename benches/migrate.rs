@@ -85,7 +85,9 @@ fn rate(n: usize, d: Duration) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let Some(tansu) = common::tansu_binary() else { return };
+    let Some(tansu) = common::tansu_binary() else {
+        return;
+    };
     if common::kcat().is_none() {
         return;
     }
@@ -98,7 +100,10 @@ async fn main() {
     .unwrap();
     let src = cluster(&env, "src").await;
     let dst = cluster(&env, "dst").await;
-    let (s, d) = (src.endpoints["kafka"].clone(), dst.endpoints["kafka"].clone());
+    let (s, d) = (
+        src.endpoints["kafka"].clone(),
+        dst.endpoints["kafka"].clone(),
+    );
     println!("{n} records per size; tansu memory engine; one partition; 2 cores");
     println!(
         "{:<7} {:>12} {:>12} {:>12} {:>12} {:>10} {:>10}",
@@ -108,26 +113,66 @@ async fn main() {
         let t = format!("bench-{size}");
         topic(&env, "src", &t).await;
         let file = input(n, size);
-        let out = kcat(&["-b", &s, "-P", "-t", &t, "-p", "0", "-K", "\t", "-X", "batch.num.messages=1", "-l"])
-            .arg(file.path())
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = kcat(&[
+            "-b",
+            &s,
+            "-P",
+            "-t",
+            &t,
+            "-p",
+            "0",
+            "-K",
+            "\t",
+            "-X",
+            "batch.num.messages=1",
+            "-l",
+        ])
+        .arg(file.path())
+        .output()
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
 
         // Ceiling: consume-only and produce-only (kcat), same records, same brokers.
         let started = Instant::now();
-        let out = kcat(&["-b", &s, "-C", "-t", &t, "-o", "beginning", "-e", "-q", "-f", "%k\t%s\n"])
-            .output()
-            .unwrap();
+        let out = kcat(&[
+            "-b",
+            &s,
+            "-C",
+            "-t",
+            &t,
+            "-o",
+            "beginning",
+            "-e",
+            "-q",
+            "-f",
+            "%k\t%s\n",
+        ])
+        .output()
+        .unwrap();
         let consume = rate(n, started.elapsed());
         assert_eq!(out.stdout.iter().filter(|b| **b == b'\n').count(), n);
         let ceiling_topic = format!("ceiling-{size}");
         topic(&env, "dst", &ceiling_topic).await;
         let started = Instant::now();
-        let out = kcat(&["-b", &d, "-P", "-t", &ceiling_topic, "-p", "0", "-K", "\t", "-l"])
-            .arg(file.path())
-            .output()
-            .unwrap();
+        let out = kcat(&[
+            "-b",
+            &d,
+            "-P",
+            "-t",
+            &ceiling_topic,
+            "-p",
+            "0",
+            "-K",
+            "\t",
+            "-l",
+        ])
+        .arg(file.path())
+        .output()
+        .unwrap();
         assert!(out.status.success());
         let produce = rate(n, started.elapsed());
 
@@ -176,7 +221,8 @@ async fn main() {
         while let Some(e) = stream.message().await.unwrap() {
             let o = e.operation.unwrap();
             let p = o.progress.clone().unwrap_or_default();
-            if copied_at.is_none() && p.messages_total > 0 && p.messages_copied >= p.messages_total {
+            if copied_at.is_none() && p.messages_total > 0 && p.messages_copied >= p.messages_total
+            {
                 copied_at = Some(started.elapsed());
             }
             let done = e.r#final;
@@ -187,7 +233,12 @@ async fn main() {
         }
         let total = started.elapsed();
         let last = last.unwrap();
-        assert_eq!(last.status(), OperationStatus::Succeeded, "{}", last.error_message);
+        assert_eq!(
+            last.status(),
+            OperationStatus::Succeeded,
+            "{}",
+            last.error_message
+        );
         let copy = rate(n, copied_at.unwrap_or(total));
         println!(
             "{:<7} {:>12.0} {:>12.0} {:>12.0} {:>12.0} {:>10.2} {:>10.2}",
