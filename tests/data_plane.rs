@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use common::{BrokerGap, Db, Env, broker_lacks, code_reason};
@@ -24,42 +23,8 @@ type Clusters = ClusterServiceClient<Channel>;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-/// Kills, when a test ends (even by a panic), every broker process the test's lkm left
-/// running.
-struct KillBrokersOnDrop(PathBuf);
-
-impl Drop for KillBrokersOnDrop {
-    fn drop(&mut self) {
-        let Ok(clusters) = std::fs::read_dir(self.0.join("clusters")) else {
-            return;
-        };
-        for cluster in clusters.flatten() {
-            let Ok(brokers) = std::fs::read_dir(cluster.path()) else {
-                continue;
-            };
-            for broker in brokers.flatten() {
-                let dir = broker.path();
-                let Some(pid) = std::fs::read_to_string(dir.join("broker.pid"))
-                    .ok()
-                    .and_then(|s| s.trim().parse::<i32>().ok())
-                else {
-                    continue;
-                };
-                let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).ok();
-                if pid > 1 && cwd.as_deref() == dir.canonicalize().ok().as_deref() {
-                    unsafe {
-                        libc::kill(-pid, libc::SIGKILL);
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// An lkm server (process runtime) with one running tansu cluster.
 struct Fixture {
-    // Dropped first (fields drop in order): it needs the data directory `env` removes.
-    _kill: KillBrokersOnDrop,
     env: Env,
     grpc: Clusters,
     http: reqwest::Client,
@@ -78,7 +43,6 @@ async fn fixture(name: &str, engine: &str) -> Option<Fixture> {
         c.kafka_home = String::new();
     })
     .await?;
-    let kill = KillBrokersOnDrop(env.server.config.data_dir.clone());
     let mut grpc = env.server.clusters().await;
     let res = grpc
         .create_cluster(CreateClusterRequest {
@@ -104,7 +68,6 @@ async fn fixture(name: &str, engine: &str) -> Option<Fixture> {
     );
     Some(Fixture {
         env,
-        _kill: kill,
         grpc,
         http: reqwest::Client::new(),
         cluster,

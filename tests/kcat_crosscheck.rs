@@ -71,77 +71,6 @@ async fn create_topic(env: &Env, cluster: &str, topic: &str, partitions: i32) {
         .unwrap();
 }
 
-/// One record as kcat prints it with the format below.
-#[derive(Debug, PartialEq)]
-struct KcatRecord {
-    key: Option<Vec<u8>>,
-    value: Vec<u8>,
-    timestamp_ms: i64,
-    partition: i32,
-    offset: i64,
-    headers: String,
-}
-
-/// Reads every record of `topic` with kcat. The format carries lengths so binary keys and
-/// values are read back exactly.
-fn kcat_consume(bootstrap: &str, topic: &str) -> Vec<KcatRecord> {
-    let mut kcat = common::kcat().expect("kcat");
-    let out = kcat
-        .args([
-            "-b",
-            bootstrap,
-            "-C",
-            "-t",
-            topic,
-            "-o",
-            "beginning",
-            "-e",
-            "-q",
-            "-f",
-            "%K %S %T %p %o\n%k%s\n%h\n",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "kcat -C: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let data = out.stdout;
-    let mut records = vec![];
-    let mut i = 0;
-    let line = |i: &mut usize| -> String {
-        let end = data[*i..].iter().position(|b| *b == b'\n').unwrap() + *i;
-        let s = String::from_utf8(data[*i..end].to_vec()).unwrap();
-        *i = end + 1;
-        s
-    };
-    while i < data.len() {
-        let head = line(&mut i);
-        let f: Vec<i64> = head.split(' ').map(|x| x.parse().unwrap()).collect();
-        let (klen, vlen) = (f[0], f[1]);
-        let key = (klen >= 0).then(|| {
-            let k = data[i..i + klen as usize].to_vec();
-            i += klen as usize;
-            k
-        });
-        let value = data[i..i + vlen.max(0) as usize].to_vec();
-        i += vlen.max(0) as usize;
-        assert_eq!(data[i], b'\n');
-        i += 1;
-        let headers = line(&mut i);
-        records.push(KcatRecord {
-            key,
-            value,
-            timestamp_ms: f[2],
-            partition: f[3] as i32,
-            offset: f[4],
-            headers,
-        });
-    }
-    records
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_lkm_produces_kcat_reads_identically() {
     if common::kcat().is_none() {
@@ -190,7 +119,7 @@ async fn what_lkm_produces_kcat_reads_identically() {
         .unwrap()
         .into_inner();
     assert_eq!(res.failed_count, 0, "{:?}", res.results);
-    let read = kcat_consume(&c.endpoints["kafka"], "from-lkm");
+    let read = common::kcat_consume(&c.endpoints["kafka"], "from-lkm");
     assert_eq!(read.len(), 2, "{read:?}");
     let p0 = read.iter().find(|r| r.partition == 0).unwrap();
     assert_eq!(p0.key.as_deref(), Some(&[0u8, 1, 2, 255][..]));

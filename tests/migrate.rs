@@ -106,62 +106,12 @@ async fn fill(env: &Env, cluster: &str, topic: &str, partitions: i32, n: usize) 
     );
 }
 
-/// Every record of `topic` as kcat prints it (partition, offset, timestamp, key, value,
-/// headers), sorted by partition and offset. The format carries lengths so binary keys and
-/// values (newlines, any byte) are read back exactly.
+/// Every record of `topic` as kcat reads it (partition, offset, timestamp, key, value,
+/// headers), in partition and offset order.
 fn kcat_dump(bootstrap: &str, topic: &str) -> Vec<String> {
-    let mut kcat = common::kcat().expect("kcat");
-    let out = kcat
-        .args([
-            "-b",
-            bootstrap,
-            "-C",
-            "-t",
-            topic,
-            "-o",
-            "beginning",
-            "-e",
-            "-q",
-            "-f",
-            "%p %o %T %K %S\n%k%s\n%h\n",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let data = out.stdout;
-    let mut i = 0;
-    let line = |i: &mut usize| -> Vec<u8> {
-        let end = data[*i..].iter().position(|b| *b == b'\n').unwrap() + *i;
-        let l = data[*i..end].to_vec();
-        *i = end + 1;
-        l
-    };
-    let mut records = Vec::new();
-    while i < data.len() {
-        let head = String::from_utf8(line(&mut i)).unwrap();
-        let f: Vec<i64> = head.split(' ').map(|x| x.parse().unwrap()).collect();
-        let (klen, vlen) = (f[3].max(0) as usize, f[4].max(0) as usize);
-        let key = data[i..i + klen].to_vec();
-        let value = data[i + klen..i + klen + vlen].to_vec();
-        i += klen + vlen;
-        assert_eq!(data[i], b'\n');
-        i += 1;
-        let headers = String::from_utf8_lossy(&line(&mut i)).into_owned();
-        records.push((
-            f[0],
-            f[1],
-            format!("{} {:?} {:?} {headers}", f[2], key, value),
-        ));
-    }
-    records.sort();
-    records
-        .into_iter()
-        .map(|(p, o, rest)| format!("{p} {o} {rest}"))
-        .collect()
+    let mut records = common::kcat_consume(bootstrap, topic);
+    records.sort_by_key(|r| (r.partition, r.offset));
+    records.iter().map(|r| format!("{r:?}")).collect()
 }
 
 async fn watch_to_end(env: &Env, id: &str) -> Vec<Operation> {

@@ -59,42 +59,6 @@ async fn process_env(tansu: &str) -> Option<Env> {
     .await
 }
 
-/// Kills, when a test ends (even by a panic), every broker process the test's lkm left
-/// running, so that no broker outlives its test.
-struct KillBrokersOnDrop(PathBuf);
-
-impl Drop for KillBrokersOnDrop {
-    fn drop(&mut self) {
-        let Ok(clusters) = std::fs::read_dir(self.0.join("clusters")) else {
-            return;
-        };
-        for cluster in clusters.flatten() {
-            let Ok(brokers) = std::fs::read_dir(cluster.path()) else {
-                continue;
-            };
-            for broker in brokers.flatten() {
-                let dir = broker.path();
-                let Some(pid) = std::fs::read_to_string(dir.join("broker.pid"))
-                    .ok()
-                    .and_then(|s| s.trim().parse::<i32>().ok())
-                else {
-                    continue;
-                };
-                let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).ok();
-                if pid > 1 && cwd.as_deref() == dir.canonicalize().ok().as_deref() {
-                    unsafe {
-                        libc::kill(-pid, libc::SIGKILL);
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn guard(env: &Env) -> KillBrokersOnDrop {
-    KillBrokersOnDrop(env.server.config.data_dir.clone())
-}
-
 /// Whether process `pid` exists (zombies count: a gone process is reaped).
 fn process_exists(pid: i32) -> bool {
     unsafe { libc::kill(pid, 0) == 0 }
@@ -251,7 +215,6 @@ async fn tansu_cluster_lifecycle() {
     let Some(env) = process_env(&tansu).await else {
         return;
     };
-    let _kill = guard(&env);
     let mut grpc = env.server.clusters().await;
 
     // Create with auto_start: RUNNING when the call returns.
@@ -514,7 +477,6 @@ async fn broker_dying_at_start_fails_with_its_log() {
     let Some(env) = process_env(fake.to_str().unwrap()).await else {
         return;
     };
-    let _kill = guard(&env);
     let mut grpc = env.server.clusters().await;
     let c = grpc
         .create_cluster(CreateClusterRequest {

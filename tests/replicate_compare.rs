@@ -7,7 +7,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use common::{BrokerGap, Db, Env, broker_lacks, code_reason};
@@ -20,42 +19,8 @@ use serde_json::{Value, json};
 use tonic::Code;
 use tonic::transport::Channel;
 
-/// Kills, when a test ends (even by a panic), every broker process the test's lkm left
-/// running.
-struct KillBrokersOnDrop(PathBuf);
-
-impl Drop for KillBrokersOnDrop {
-    fn drop(&mut self) {
-        let Ok(clusters) = std::fs::read_dir(self.0.join("clusters")) else {
-            return;
-        };
-        for cluster in clusters.flatten() {
-            let Ok(brokers) = std::fs::read_dir(cluster.path()) else {
-                continue;
-            };
-            for broker in brokers.flatten() {
-                let dir = broker.path();
-                let Some(pid) = std::fs::read_to_string(dir.join("broker.pid"))
-                    .ok()
-                    .and_then(|s| s.trim().parse::<i32>().ok())
-                else {
-                    continue;
-                };
-                let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).ok();
-                if pid > 1 && cwd.as_deref() == dir.canonicalize().ok().as_deref() {
-                    unsafe {
-                        libc::kill(-pid, libc::SIGKILL);
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// An lkm server (process runtime) with some running tansu clusters.
 struct Fixture {
-    // Dropped first (fields drop in order): it needs the data directory `env` removes.
-    _kill: KillBrokersOnDrop,
     env: Env,
     clusters: ClusterServiceClient<Channel>,
     ops: OperationServiceClient<Channel>,
@@ -71,7 +36,6 @@ async fn fixture() -> Option<Fixture> {
     })
     .await?;
     Some(Fixture {
-        _kill: KillBrokersOnDrop(env.server.config.data_dir.clone()),
         clusters: env.server.clusters().await,
         ops: env.server.operations().await,
         http: reqwest::Client::new(),

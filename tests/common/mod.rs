@@ -299,7 +299,7 @@ impl Env {
 }
 
 /// Kills the broker processes (process runtime) under a data directory when dropped: a test
-/// that panics before `finish` must not leave brokers running.
+/// that panics before `finish` must not leave brokers running. Part of every `Env`.
 pub struct BrokerGuard(PathBuf);
 
 impl Drop for BrokerGuard {
@@ -312,14 +312,20 @@ impl Drop for BrokerGuard {
                 continue;
             };
             for broker in brokers.flatten() {
-                let pid = std::fs::read_to_string(broker.path().join("broker.pid"))
+                let dir = broker.path();
+                let Some(pid) = std::fs::read_to_string(dir.join("broker.pid"))
                     .ok()
-                    .and_then(|s| s.split_whitespace().next()?.parse::<i32>().ok());
-                if let Some(pid) = pid {
-                    // The broker leads its own process group.
-                    let _ = std::process::Command::new("kill")
-                        .args(["-KILL", "--", &format!("-{pid}")])
-                        .output();
+                    .and_then(|s| s.split_whitespace().next()?.parse::<i32>().ok())
+                else {
+                    continue;
+                };
+                // Only a process that still runs in the broker's directory (not a reused pid).
+                let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).ok();
+                if pid > 1 && cwd.as_deref() == dir.canonicalize().ok().as_deref() {
+                    // SAFETY: kill(2) with a process-group id; no memory is involved.
+                    unsafe {
+                        libc::kill(-pid, libc::SIGKILL);
+                    }
                 }
             }
         }
@@ -564,4 +570,75 @@ impl Drop for TansuProcess {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// One record as kcat prints it with the format below.
+#[derive(Debug, PartialEq)]
+pub struct KcatRecord {
+    pub key: Option<Vec<u8>>,
+    pub value: Vec<u8>,
+    pub timestamp_ms: i64,
+    pub partition: i32,
+    pub offset: i64,
+    pub headers: String,
+}
+
+/// Reads every record of `topic` with kcat. The format carries lengths so binary keys and
+/// values are read back exactly.
+pub fn kcat_consume(bootstrap: &str, topic: &str) -> Vec<KcatRecord> {
+    let mut kcat = kcat().expect("kcat");
+    let out = kcat
+        .args([
+            "-b",
+            bootstrap,
+            "-C",
+            "-t",
+            topic,
+            "-o",
+            "beginning",
+            "-e",
+            "-q",
+            "-f",
+            "%K %S %T %p %o\n%k%s\n%h\n",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "kcat -C: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let data = out.stdout;
+    let mut records = vec![];
+    let mut i = 0;
+    let line = |i: &mut usize| -> String {
+        let end = data[*i..].iter().position(|b| *b == b'\n').unwrap() + *i;
+        let s = String::from_utf8(data[*i..end].to_vec()).unwrap();
+        *i = end + 1;
+        s
+    };
+    while i < data.len() {
+        let head = line(&mut i);
+        let f: Vec<i64> = head.split(' ').map(|x| x.parse().unwrap()).collect();
+        let (klen, vlen) = (f[0], f[1]);
+        let key = (klen >= 0).then(|| {
+            let k = data[i..i + klen as usize].to_vec();
+            i += klen as usize;
+            k
+        });
+        let value = data[i..i + vlen.max(0) as usize].to_vec();
+        i += vlen.max(0) as usize;
+        assert_eq!(data[i], b'\n');
+        i += 1;
+        let headers = line(&mut i);
+        records.push(KcatRecord {
+            key,
+            value,
+            timestamp_ms: f[2],
+            partition: f[3] as i32,
+            offset: f[4],
+            headers,
+        });
+    }
+    records
 }
