@@ -66,6 +66,17 @@ pub struct Config {
     /// Bootstrap servers of an existing single-cluster setup, registered on first start as
     /// the default cluster (an external cluster) so old clients keep working.
     pub default_bootstrap: String,
+    /// Require a bearer token on every call. Off is allowed only on a loopback listener.
+    pub auth: bool,
+    /// TLS certificate chain (PEM) of the listener; with `tls_key`, the listener speaks TLS.
+    pub tls_cert: String,
+    /// TLS private key (PEM).
+    pub tls_key: String,
+    /// Images clusters may use, besides lkm's defaults: exact references, or prefixes
+    /// ending in '*' (e.g. "registry.local:5000/*").
+    pub allowed_images: Vec<String>,
+    /// Cross-cluster operations that may run at once (0: no limit).
+    pub max_running_operations: u32,
 }
 
 impl Default for Config {
@@ -87,6 +98,11 @@ impl Default for Config {
             kafka_home: std::env::var("KAFKA_HOME").unwrap_or_default(),
             resource_guard: true,
             default_bootstrap: String::new(),
+            auth: true,
+            tls_cert: String::new(),
+            tls_key: String::new(),
+            allowed_images: Vec::new(),
+            max_running_operations: 4,
         }
     }
 }
@@ -121,6 +137,11 @@ const ENV_KEYS: &[&str] = &[
     "kafka_home",
     "resource_guard",
     "default_bootstrap",
+    "auth",
+    "tls_cert",
+    "tls_key",
+    "allowed_images",
+    "max_running_operations",
 ];
 
 impl Config {
@@ -159,6 +180,21 @@ impl Config {
             return Err(Error::invalid("start_timeout_secs", "must be at least 1"));
         }
         crate::core::validate::cluster_name("default_cluster", &self.default_cluster)?;
+        if !self.auth && !self.listen.ip().is_loopback() {
+            return Err(Error::invalid(
+                "auth",
+                format!(
+                    "authentication can only be turned off on a loopback listener, not on {}",
+                    self.listen
+                ),
+            ));
+        }
+        if self.tls_cert.is_empty() != self.tls_key.is_empty() {
+            return Err(Error::invalid(
+                "tls_cert",
+                "give both tls_cert and tls_key, or neither",
+            ));
+        }
         Ok(())
     }
 

@@ -20,6 +20,12 @@ pub enum Error {
     OperationNotFound(String),
     #[error("topic '{0}' not found")]
     TopicNotFound(String),
+    /// Any other thing a request names that does not exist (tokens, grants).
+    #[error("{message}")]
+    NotFound {
+        reason: &'static str,
+        message: String,
+    },
     #[error("a topic named '{0}' already exists")]
     TopicAlreadyExists(String),
     #[error("consumer group '{0}' not found")]
@@ -92,6 +98,7 @@ impl Error {
             Error::TemplateAlreadyExists(_) => "TEMPLATE_ALREADY_EXISTS",
             Error::OperationNotFound(_) => "OPERATION_NOT_FOUND",
             Error::TopicNotFound(_) => "TOPIC_NOT_FOUND",
+            Error::NotFound { reason, .. } => reason,
             Error::TopicAlreadyExists(_) => "TOPIC_ALREADY_EXISTS",
             Error::GroupNotFound(_) => "GROUP_NOT_FOUND",
             Error::PortAllocation(_) => "PORTS_EXHAUSTED",

@@ -10,15 +10,19 @@ use http::{HeaderValue, StatusCode, header};
 use prost_reflect::DescriptorPool;
 use tokio::net::TcpListener;
 use tonic::service::Routes;
+use tower::Layer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::api::access_service::AccessApi;
+use crate::api::auth::AuthLayer;
 use crate::api::cluster_service::ClusterApi;
 use crate::api::operation_service::OperationApi;
 use crate::api::template_service::TemplateApi;
 use crate::config::Config;
 use crate::core::Core;
 use crate::error::{Error, Result};
+use crate::pb::access_service_server::AccessServiceServer;
 use crate::pb::cluster_service_server::ClusterServiceServer;
 use crate::pb::operation_service_server::OperationServiceServer;
 use crate::pb::template_service_server::TemplateServiceServer;
@@ -33,6 +37,7 @@ const GRPC_SERVICES: &[&str] = &[
     "lkm.v1.ClusterService",
     "lkm.v1.TemplateService",
     "lkm.v1.OperationService",
+    "lkm.v1.AccessService",
     "grpc.health.v1.Health",
     "grpc.reflection.v1.ServerReflection",
     "grpc.reflection.v1alpha.ServerReflection",
@@ -61,7 +66,8 @@ pub async fn serve(
         data_dir = %config.data_dir.display(),
         "lkm is serving gRPC, gRPC-web and REST"
     );
-    serve_http(listener, app, shutdown).await;
+    let tls = tls_acceptor(&config)?;
+    serve_http(listener, app, tls, shutdown).await;
     core.operations.shutdown().await;
     registry.close().await;
     tracing::info!("lkm stopped");
@@ -78,6 +84,7 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 async fn serve_http(
     listener: TcpListener,
     app: Router,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -107,12 +114,29 @@ async fn serve_http(
         };
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(app.clone());
-        let conn = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let conn = graceful.watch(conn);
+        let watcher = graceful.watcher();
+        let builder = builder.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
+            let served = match tls {
+                None => {
+                    let conn =
+                        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                    watcher.watch(conn.into_owned()).await
+                }
+                Some(acceptor) => match acceptor.accept(stream).await {
+                    Ok(stream) => {
+                        let conn =
+                            builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                        watcher.watch(conn.into_owned()).await
+                    }
+                    Err(e) => {
+                        tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                        return;
+                    }
+                },
+            };
+            if let Err(e) = served {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
         });
@@ -124,6 +148,32 @@ async fn serve_http(
     {
         tracing::warn!("open calls did not finish within {SHUTDOWN_GRACE:?}; closing them");
     }
+}
+
+/// The TLS acceptor of the listener, when a certificate and key are configured.
+fn tls_acceptor(config: &Config) -> Result<Option<tokio_rustls::TlsAcceptor>> {
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    if config.tls_cert.is_empty() {
+        return Ok(None);
+    }
+    let bad = |what: &str, e: &dyn std::fmt::Display| {
+        Error::invalid(what, format!("cannot be read as PEM: {e}"))
+    };
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&config.tls_cert)
+        .map_err(|e| bad("tls_cert", &e))?
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| bad("tls_cert", &e))?;
+    let key = PrivateKeyDer::from_pem_file(&config.tls_key).map_err(|e| bad("tls_key", &e))?;
+    let provider = std::sync::Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let mut tls = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::internal(format!("TLS: {e}")))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| Error::invalid("tls_cert", format!("does not go with tls_key: {e}")))?;
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Some(tokio_rustls::TlsAcceptor::from(Arc::new(tls))))
 }
 
 fn create_data_dir(config: &Config) -> Result<()> {
@@ -152,6 +202,7 @@ pub async fn app(core: Arc<Core>, config: &Config) -> Result<Router> {
     health
         .set_serving::<OperationServiceServer<OperationApi>>()
         .await;
+    health.set_serving::<AccessServiceServer<AccessApi>>().await;
     let reflection = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
@@ -168,9 +219,10 @@ pub async fn app(core: Arc<Core>, config: &Config) -> Result<Router> {
     // Produce batches are large messages: allow up to MAX_REQUEST_BYTES.
     let clusters = ClusterServiceServer::new(ClusterApi::new(core.clone()))
         .max_decoding_message_size(MAX_REQUEST_BYTES);
-    let grpc = Routes::new(clusters)
+    let routes = Routes::new(clusters)
         .add_service(TemplateServiceServer::new(TemplateApi::new(core.clone())))
         .add_service(OperationServiceServer::new(OperationApi::new(core.clone())))
+        .add_service(AccessServiceServer::new(AccessApi::new(core.clone())))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -178,15 +230,18 @@ pub async fn app(core: Arc<Core>, config: &Config) -> Result<Router> {
 
     let pool = DescriptorPool::decode(FILE_DESCRIPTOR_SET)
         .map_err(|e| Error::internal(format!("descriptor: {e}")))?;
-    let mut app = crate::api::rest::router(pool, grpc.clone())
-        .map_err(|e| Error::internal(format!("REST gateway: {e}")))?
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BYTES));
+    // Every call to the services, from any transport, goes through authentication and
+    // authorization here.
+    let grpc = AuthLayer::new(core.clone(), pool.clone()).layer(routes);
+    let mut app = crate::api::rest::router(pool, grpc.clone(), MAX_REQUEST_BYTES)
+        .map_err(|e| Error::internal(format!("REST gateway: {e}")))?;
     let grpc_and_web = tower::ServiceBuilder::new()
         .layer(tonic_web::GrpcWebLayer::new())
         .service(grpc);
     for name in GRPC_SERVICES {
         app = app.route_service(&format!("/{name}/{{*method}}"), grpc_and_web.clone());
     }
+    let app = app.merge(crate::api::dashboard::router());
     let mut app = app.fallback(not_found).layer(TraceLayer::new_for_http());
     if !config.cors_allowed_origins.is_empty() {
         let origins: Vec<HeaderValue> = config

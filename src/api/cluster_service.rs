@@ -42,6 +42,7 @@ impl ClusterService for ClusterApi {
         &self,
         request: Request<CreateClusterRequest>,
     ) -> GrpcResult<CreateClusterResponse> {
+        let created_by = super::auth::principal(&request).name;
         let r = request.into_inner();
         let (cluster, warnings) = self
             .core
@@ -59,7 +60,7 @@ impl ClusterService for ClusterApi {
                     retention: r.retention_policy,
                 },
                 auto_start: r.auto_start.unwrap_or(true),
-                created_by: crate::local_user(),
+                created_by,
                 ports: r.ports,
                 external_bootstrap_servers: r.external_bootstrap_servers,
             })
@@ -90,6 +91,7 @@ impl ClusterService for ClusterApi {
         &self,
         request: Request<ListClustersRequest>,
     ) -> GrpcResult<ListClustersResponse> {
+        let viewer = Some(super::auth::principal(&request));
         let r = request.into_inner();
         let page = self
             .core
@@ -99,6 +101,7 @@ impl ClusterService for ClusterApi {
                     status: r.status,
                     environment: r.environment,
                     tags: r.tags,
+                    viewer,
                 },
                 r.page_size,
                 &r.page_token,

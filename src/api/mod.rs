@@ -1,6 +1,9 @@
 //! The API layer: gRPC services over the core, and the REST gateway over the gRPC services.
 
+pub mod access_service;
+pub mod auth;
 pub mod cluster_service;
+pub mod dashboard;
 pub mod operation_service;
 pub mod rest;
 pub mod status;

@@ -35,7 +35,10 @@ impl OperationService for OperationApi {
         let op = self
             .core
             .operations
-            .migrate(request.into_inner(), crate::local_user())
+            .migrate(
+                request.get_ref().clone(),
+                super::auth::principal(&request).name,
+            )
             .await?;
         Ok(Response::new(MigrateDataResponse {
             operation: Some(op),
@@ -50,7 +53,10 @@ impl OperationService for OperationApi {
         let op = self
             .core
             .operations
-            .replicate(request.into_inner(), crate::local_user())
+            .replicate(
+                request.get_ref().clone(),
+                super::auth::principal(&request).name,
+            )
             .await?;
         Ok(Response::new(ReplicateTopicsResponse {
             operation: Some(op),
@@ -88,6 +94,7 @@ impl OperationService for OperationApi {
         &self,
         request: Request<ListOperationsRequest>,
     ) -> GrpcResult<ListOperationsResponse> {
+        let viewer = Some(super::auth::principal(&request));
         let r = request.into_inner();
         let page = self
             .core
@@ -97,6 +104,7 @@ impl OperationService for OperationApi {
                     status: r.status,
                     operation_type: r.operation_type,
                     cluster: r.cluster_id,
+                    viewer,
                 },
                 r.page_size,
                 &r.page_token,

@@ -16,7 +16,8 @@ pub fn code(e: &Error) -> Code {
         | Error::TemplateNotFound(_)
         | Error::OperationNotFound(_)
         | Error::TopicNotFound(_)
-        | Error::GroupNotFound(_) => Code::NotFound,
+        | Error::GroupNotFound(_)
+        | Error::NotFound { .. } => Code::NotFound,
         Error::ClusterAlreadyExists(_)
         | Error::TemplateAlreadyExists(_)
         | Error::TopicAlreadyExists(_) => Code::AlreadyExists,

@@ -18,7 +18,7 @@ use super::pagination::{self, Page};
 use super::ports::{self, PortRange};
 use super::template_manager::TemplateManager;
 use super::templates::Overrides;
-use super::{resources, time, update, validate};
+use super::{resources, settings, time, update, validate};
 
 /// What the manager needs of the server configuration.
 #[derive(Clone, Debug)]
@@ -31,6 +31,8 @@ pub struct ClusterSettings {
     pub default_cluster: String,
     /// Refuse clusters the host has too little memory or disk for.
     pub resource_guard: bool,
+    /// Images clusters may use besides lkm's defaults (exact, or a prefix ending in '*').
+    pub allowed_images: Vec<String>,
 }
 
 /// A request to create a cluster.
@@ -54,6 +56,8 @@ pub struct ClusterFilter {
     pub status: i32,
     pub environment: String,
     pub tags: Vec<String>,
+    /// Only clusters this caller may view.
+    pub viewer: Option<super::access::Principal>,
 }
 
 pub struct ClusterManager {
@@ -141,6 +145,11 @@ impl ClusterManager {
         Ok(c)
     }
 
+    /// Every cluster, oldest first.
+    pub async fn all(&self) -> Result<Vec<Cluster>> {
+        self.registry.list_clusters().await
+    }
+
     pub async fn list(
         &self,
         filter: &ClusterFilter,
@@ -163,7 +172,11 @@ impl ClusterManager {
         }
         let mut all = self.registry.list_clusters().await?;
         all.retain(|c| {
-            (status == ClusterStatus::Unspecified || c.status() == status)
+            filter
+                .viewer
+                .as_ref()
+                .is_none_or(|p| p.may(super::access::VIEW, c))
+                && (status == ClusterStatus::Unspecified || c.status() == status)
                 && (filter.environment.is_empty() || c.environment == filter.environment)
                 && tag_filters.iter().all(|(k, v)| match (c.tags.get(k), v) {
                     (Some(have), Some(want)) => have == want,
@@ -346,6 +359,36 @@ impl ClusterManager {
     /// names an image cannot carry, UI settings that collide) is an invalid argument now,
     /// not a failed start later.
     fn check_runnable(&self, cluster: &Cluster) -> Result<()> {
+        let images = [
+            (
+                "kafka_config.image",
+                cluster
+                    .kafka_config
+                    .as_ref()
+                    .and_then(|k| k.image.as_deref()),
+            ),
+            (
+                "rest_proxy_config.image",
+                cluster
+                    .rest_proxy_config
+                    .as_ref()
+                    .filter(|r| r.enabled == Some(true))
+                    .and_then(|r| r.image.as_deref()),
+            ),
+            (
+                "ui_config.image",
+                cluster
+                    .ui_config
+                    .as_ref()
+                    .filter(|u| u.enabled == Some(true))
+                    .and_then(|u| u.image.as_deref()),
+            ),
+        ];
+        for (field, image) in images {
+            if let Some(image) = image {
+                settings::check_image_allowed(field, image, &self.settings.allowed_images)?;
+            }
+        }
         crate::runtime::spec::cluster_spec(cluster, self.settings.bind_address).map(|_| ())
     }
 

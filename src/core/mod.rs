@@ -1,6 +1,7 @@
 //! The core: domain rules and orchestration. Nothing here knows about gRPC or HTTP; the
 //! registry and the runtimes are reached through their narrow interfaces.
 
+pub mod access;
 pub mod clusters;
 pub mod data_plane;
 pub mod lifecycle;
@@ -37,6 +38,7 @@ pub struct Core {
     pub data: DataPlane,
     pub templates: TemplateManager,
     pub operations: Arc<OperationManager>,
+    pub access: access::AccessManager,
 }
 
 impl Core {
@@ -55,6 +57,7 @@ impl Core {
                 start_timeout: Duration::from_secs(config.start_timeout_secs),
                 default_cluster: config.default_cluster.clone(),
                 resource_guard: config.resource_guard,
+                allowed_images: config.allowed_images.clone(),
             },
             kafka.clone(),
         ));
@@ -63,8 +66,10 @@ impl Core {
             registry.clone(),
             clusters.clone(),
             kafka,
+            config.max_running_operations as usize,
         ));
         Core {
+            access: access::AccessManager::new(registry.clone(), config.auth, &config.data_dir),
             registry,
             clusters,
             data,
@@ -77,6 +82,7 @@ impl Core {
     /// their runtime, an earlier single-cluster setup registered as the default cluster, and
     /// interrupted operations resumed (or failed, saying why).
     pub async fn recover(&self, default_bootstrap: &str) -> Result<()> {
+        self.access.bootstrap().await?;
         self.clusters.reconcile_all().await?;
         self.clusters.register_default(default_bootstrap).await?;
         self.operations.recover().await

@@ -155,6 +155,38 @@ pub fn default_image(engine: BrokerEngine) -> &'static str {
     }
 }
 
+/// Refuses an image that is neither one of lkm's defaults nor allowed by configuration
+/// (`allowed`: exact references, or prefixes ending in '*'): a cluster definition must not
+/// run arbitrary software on the host.
+pub fn check_image_allowed(field: &str, image: &str, allowed: &[String]) -> Result<()> {
+    let defaults = [APACHE_KAFKA_IMAGE, TANSU_IMAGE, REST_PROXY_IMAGE, UI_IMAGE];
+    let repo = |r: &str| {
+        r.rsplit_once(':')
+            .map_or(r, |(name, tag)| if tag.contains('/') { r } else { name })
+            .to_string()
+    };
+    // lkm's own images, at any tag.
+    if defaults.iter().any(|d| repo(d) == repo(image)) {
+        return Ok(());
+    }
+    let ok = allowed.iter().any(|a| match a.strip_suffix('*') {
+        Some(prefix) => image.starts_with(prefix),
+        None => a == image,
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            format!(
+                "image '{}' is not allowed: lkm runs its default images ({}) and those listed in allowed_images",
+                validate::printable(image),
+                defaults.map(repo).join(", ")
+            ),
+        ))
+    }
+}
+
 /// Checks the ranges of every set field; `prefix` is the field path of the message.
 pub fn validate_kafka(prefix: &str, c: &KafkaConfig) -> Result<()> {
     let f = |name: &str| format!("{prefix}.{name}");
@@ -375,6 +407,20 @@ mod tests {
         assert!(validate_effective(&k, &off, &base_ui()).is_err());
         k.broker_count = Some(2);
         assert!(validate_effective(&k, &off, &ui_off).is_err());
+    }
+
+    #[test]
+    fn images_must_be_allowed() {
+        check_image_allowed("i", "apache/kafka:3.9.1", &[]).unwrap();
+        check_image_allowed("i", "lkm/tansu:dev", &[]).unwrap();
+        assert!(check_image_allowed("i", "evil/miner:latest", &[]).is_err());
+        let allowed = vec![
+            "registry.local:5000/*".to_string(),
+            "mine/kafka:1".to_string(),
+        ];
+        check_image_allowed("i", "registry.local:5000/kafka:4", &allowed).unwrap();
+        check_image_allowed("i", "mine/kafka:1", &allowed).unwrap();
+        assert!(check_image_allowed("i", "mine/kafka:2", &allowed).is_err());
     }
 
     #[test]

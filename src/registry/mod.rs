@@ -15,7 +15,7 @@ use sqlx::{AnyPool, Executor, Row};
 use crate::core::ports;
 use crate::core::time::millis;
 use crate::error::{Error, Result};
-use crate::pb::{Cluster, ClusterTemplate, Operation};
+use crate::pb::{AuditEvent, Cluster, ClusterTemplate, Grant, Operation, Token};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -388,6 +388,142 @@ impl Registry {
             return Err(Error::OperationNotFound(op.id.clone()));
         }
         Ok(())
+    }
+}
+
+impl Registry {
+    // ---- access: grants, tokens, audit -------------------------------------------------
+
+    pub async fn insert_grant(&self, principal: &str, g: &Grant) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO grants (id, principal, created_at_ms, body) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&g.id)
+        .bind(principal)
+        .bind(millis(&g.created_at))
+        .bind(g.encode_to_vec())
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    /// Grants of `principal`, oldest first.
+    pub async fn grants_of(&self, principal: &str) -> Result<Vec<Grant>> {
+        let rows =
+            sqlx::query("SELECT body FROM grants WHERE principal = $1 ORDER BY created_at_ms, id")
+                .bind(principal)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+        rows.iter().map(decode).collect()
+    }
+
+    /// False when there was no such grant of that principal.
+    pub async fn delete_grant(&self, principal: &str, id: &str) -> Result<bool> {
+        let res = sqlx::query("DELETE FROM grants WHERE principal = $1 AND id = $2")
+            .bind(principal)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(res.rows_affected() > 0)
+    }
+
+    pub async fn insert_token(&self, t: &Token, secret_sha256: &str) -> Result<()> {
+        sqlx::query("INSERT INTO tokens (id, principal, secret_sha256, created_at_ms, body) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&t.id)
+            .bind(&t.principal)
+            .bind(secret_sha256)
+            .bind(millis(&t.created_at))
+            .bind(t.encode_to_vec())
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    /// A token and the hash of its secret.
+    pub async fn find_token(&self, id: &str) -> Result<Option<(Token, String)>> {
+        let row = sqlx::query("SELECT body, secret_sha256 FROM tokens WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        match row {
+            None => Ok(None),
+            Some(r) => {
+                let hash: String = r.try_get("secret_sha256").map_err(db)?;
+                Ok(Some((decode(&r)?, hash)))
+            }
+        }
+    }
+
+    /// Tokens, newest first: of one principal, or of everybody.
+    pub async fn list_tokens(&self, principal: Option<&str>) -> Result<Vec<Token>> {
+        let rows =
+            match principal {
+                Some(p) => sqlx::query(
+                    "SELECT body FROM tokens WHERE principal = $1 ORDER BY created_at_ms DESC, id",
+                )
+                .bind(p)
+                .fetch_all(&self.pool)
+                .await,
+                None => {
+                    sqlx::query("SELECT body FROM tokens ORDER BY created_at_ms DESC, id")
+                        .fetch_all(&self.pool)
+                        .await
+                }
+            }
+            .map_err(db)?;
+        rows.iter().map(decode).collect()
+    }
+
+    pub async fn save_token(&self, t: &Token) -> Result<()> {
+        sqlx::query("UPDATE tokens SET body = $2 WHERE id = $1")
+            .bind(&t.id)
+            .bind(t.encode_to_vec())
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    pub async fn insert_audit(&self, e: &AuditEvent) -> Result<()> {
+        sqlx::query("INSERT INTO audit_events (id, time_ms, principal, cluster_ids, body) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&e.id)
+            .bind(millis(&e.time))
+            .bind(&e.principal)
+            .bind(e.cluster_ids.join(","))
+            .bind(e.encode_to_vec())
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    /// Audit events in `[since_ms, until_ms]`, newest first, at most `limit`, starting after the
+    /// event (time, id) `before` when given.
+    pub async fn list_audit(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+        before: Option<(i64, String)>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>> {
+        let (bt, bid) = before.unwrap_or((i64::MAX, String::new()));
+        let rows = sqlx::query(
+            "SELECT body FROM audit_events WHERE time_ms >= $1 AND time_ms <= $2 AND (time_ms < $3 OR (time_ms = $3 AND id > $4)) ORDER BY time_ms DESC, id LIMIT $5",
+        )
+        .bind(since_ms)
+        .bind(until_ms)
+        .bind(bt)
+        .bind(bid)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(decode).collect()
     }
 }
 

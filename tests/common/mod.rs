@@ -105,8 +105,31 @@ pub fn test_config(data_dir: PathBuf, db: &TestDatabase) -> Config {
         database_url: db.url.clone(),
         runtime: RuntimeKind::None,
         port_range: fresh_port_range(300),
+        // Feature tests run without authentication (allowed on loopback); tests/access.rs
+        // and the client tests turn it on.
+        auth: false,
+        // Images the tests build locally.
+        allowed_images: vec!["lkm-test/*".into()],
         ..Config::default()
     }
+}
+
+/// The admin token a server with authentication wrote on start (empty without one).
+/// `msg` as a request carrying `token` (none when the token is empty).
+pub fn with_token<T>(token: &str, msg: T) -> tonic::Request<T> {
+    let mut req = tonic::Request::new(msg);
+    if !token.is_empty()
+        && let Ok(v) = format!("Bearer {token}").parse()
+    {
+        req.metadata_mut().insert("authorization", v);
+    }
+    req
+}
+
+pub fn admin_token(config: &Config) -> String {
+    std::fs::read_to_string(config.data_dir.join("admin.token"))
+        .map(|t| t.trim().to_string())
+        .unwrap_or_default()
 }
 
 pub struct TestServer {
@@ -118,6 +141,11 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(config: Config) -> TestServer {
+        let tls = !config.tls_cert.is_empty();
+        Self::start_inner(config, tls).await
+    }
+
+    async fn start_inner(config: Config, tls: bool) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
@@ -134,8 +162,30 @@ impl TestServer {
             shutdown: Some(tx),
             handle: Some(handle),
         };
-        server.wait_ready().await;
+        if tls {
+            server.wait_ready_tls().await;
+        } else {
+            server.wait_ready().await;
+        }
         server
+    }
+
+    /// Waits until an HTTPS request is answered (any certificate accepted: the test checks
+    /// the real one itself).
+    async fn wait_ready_tls(&self) {
+        let client = reqwest::Client::builder()
+            .danger_accept_invalid_certs(true)
+            .build()
+            .unwrap();
+        let url = format!("https://{}/templates", self.addr);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while client.get(&url).send().await.is_err() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "lkm (TLS) did not become ready"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Waits until the server answers a health check (it answers once the registry is open).
@@ -260,23 +310,27 @@ impl Env {
     /// Deletes every cluster the test left (so no broker process or container outlives the
     /// test), stops the server and drops the database.
     pub async fn finish(self) {
+        // With authentication on, clean up as the bootstrap admin.
+        let token = admin_token(&self.server.config);
         if let Ok(mut g) =
             tokio::time::timeout(Duration::from_secs(5), self.server.clusters()).await
             && let Ok(list) = g
-                .list_clusters(lkm::pb::ListClustersRequest {
-                    page_size: 1000,
-                    ..Default::default()
-                })
+                .list_clusters(with_token(
+                    &token,
+                    lkm::pb::ListClustersRequest {
+                        page_size: 1000,
+                        ..Default::default()
+                    },
+                ))
                 .await
         {
             for c in list.into_inner().clusters {
-                let _ = g
-                    .delete_cluster(lkm::pb::DeleteClusterRequest {
-                        cluster_id: c.id,
-                        force: true,
-                        keep_data: false,
-                    })
-                    .await;
+                let req = lkm::pb::DeleteClusterRequest {
+                    cluster_id: c.id,
+                    force: true,
+                    keep_data: false,
+                };
+                let _ = g.delete_cluster(with_token(&token, req)).await;
             }
         }
         self.server.stop().await;

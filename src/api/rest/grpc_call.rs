@@ -11,8 +11,8 @@ use http_body_util::BodyExt;
 use tonic::Status;
 use tower::ServiceExt;
 
-/// The gRPC services as a tower service.
-pub type GrpcService = tonic::service::Routes;
+/// The gRPC services as a tower service (behind the auth layer, like every other caller).
+pub type GrpcService = crate::api::auth::Auth<tonic::service::Routes>;
 
 /// Request headers forwarded to the gRPC call.
 const FORWARDED: &[&str] = &["authorization", "x-request-id"];

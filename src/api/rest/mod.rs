@@ -6,6 +6,7 @@
 pub mod bindings;
 pub mod errors;
 pub mod grpc_call;
+pub mod openapi;
 pub mod transcode;
 
 use std::collections::BTreeMap;
@@ -14,10 +15,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::rejection::RawPathParamsRejection;
 use axum::extract::{RawPathParams, RawQuery};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodFilter, MethodRouter, on};
+use axum::routing::{MethodFilter, MethodRouter, get, on};
 use bytes::Bytes;
 use futures::StreamExt;
 use http::{HeaderMap, Method, header};
@@ -144,9 +146,13 @@ fn filter(method: &Method) -> MethodFilter {
     }
 }
 
-/// The gateway's routes for every binding of the `lkm.v1` services.
-pub fn router(pool: DescriptorPool, grpc: GrpcService) -> Result<Router, String> {
+/// The gateway's routes for every binding of the `lkm.v1` services, and the OpenAPI document
+/// describing them at `/openapi.json`.
+pub fn router(pool: DescriptorPool, grpc: GrpcService, max_body: usize) -> Result<Router, String> {
     let bindings = bindings::from_descriptor(&pool, "lkm.v1")?;
+    let document = serde_json::to_vec(&openapi::document(&pool, &bindings))
+        .map_err(|e| format!("OpenAPI document: {e}"))?;
+    let document = Bytes::from(document);
     let gateway = Arc::new(Gateway { pool, grpc });
     let mut by_path: BTreeMap<String, MethodRouter> = BTreeMap::new();
     for binding in bindings {
@@ -154,17 +160,35 @@ pub fn router(pool: DescriptorPool, grpc: GrpcService) -> Result<Router, String>
         let path = binding.path.clone();
         let binding = Arc::new(binding);
         let gw = gateway.clone();
-        let handler = move |params: RawPathParams,
+        let handler = move |params: Result<RawPathParams, RawPathParamsRejection>,
                             RawQuery(query): RawQuery,
                             headers: HeaderMap,
-                            body: Bytes| {
+                            body: axum::body::Body| {
             let gw = gw.clone();
             let binding = binding.clone();
             async move {
-                let params = params
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect();
+                // A path segment that is not UTF-8 once decoded is a bad request, in JSON.
+                let params = match params {
+                    Ok(p) => p
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                    Err(e) => {
+                        let e = crate::error::Error::invalid("request", e.body_text());
+                        return errors::response(&gw.pool, &Status::from(e));
+                    }
+                };
+                // An oversized body is a bad request like any other, answered in JSON.
+                let body = match axum::body::to_bytes(body, max_body).await {
+                    Ok(b) => b,
+                    Err(_) => {
+                        let e = crate::error::Error::invalid(
+                            "request",
+                            format!("the request body exceeds {max_body} bytes"),
+                        );
+                        return errors::response(&gw.pool, &Status::from(e));
+                    }
+                };
                 gw.handle(&binding, params, query, headers, body).await
             }
         };
@@ -174,9 +198,28 @@ pub fn router(pool: DescriptorPool, grpc: GrpcService) -> Result<Router, String>
         };
         by_path.insert(path, route);
     }
-    let mut router = Router::new();
+    let mut router = Router::new().route(
+        "/openapi.json",
+        get(move || async move { ([(header::CONTENT_TYPE, "application/json")], document) }),
+    );
     for (path, route) in by_path {
         router = router.route(&path, route);
     }
-    Ok(router)
+    Ok(router.method_not_allowed_fallback(method_not_allowed))
+}
+
+/// A method a gateway path does not serve: 405 (with `Allow`), in google.rpc.Status JSON
+/// like every other gateway error.
+async fn method_not_allowed(method: Method, uri: http::Uri) -> Response {
+    let body = serde_json::json!({
+        "code": tonic::Code::Unimplemented as i32,
+        "message": format!("{method} is not allowed on {}", uri.path()),
+        "details": [],
+    });
+    (
+        http::StatusCode::METHOD_NOT_ALLOWED,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }

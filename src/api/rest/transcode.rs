@@ -97,7 +97,33 @@ pub fn request(
         set_path(&mut msg, name, value)
             .map_err(|e| bad(format!("path parameter '{name}': {}", e.0)))?;
     }
+    if depth(&msg) > MAX_DEPTH {
+        return Err(bad(format!(
+            "the request nests messages more than {MAX_DEPTH} levels deep"
+        )));
+    }
     Ok(msg)
+}
+
+/// How deeply a request may nest messages. The services' protobuf decoder stops at 100
+/// levels (and fails the call as INTERNAL); JSON that deep (a `google.protobuf.Struct` in a
+/// `google.protobuf.Struct` …) is a bad request, refused here.
+pub const MAX_DEPTH: usize = 64;
+
+/// Nesting depth of a message as protobuf decoders count it: one level per nested message
+/// and per map entry.
+fn depth(msg: &DynamicMessage) -> usize {
+    fn of(value: &Value) -> usize {
+        match value {
+            Value::Message(m) => 1 + depth(m),
+            Value::List(items) => items.iter().map(of).max().unwrap_or(0),
+            Value::Map(entries) if !entries.is_empty() => {
+                1 + entries.values().map(of).max().unwrap_or(0)
+            }
+            _ => 0,
+        }
+    }
+    msg.fields().map(|(_, v)| of(v)).max().unwrap_or(0)
 }
 
 fn find_field(desc: &MessageDescriptor, name: &str) -> Option<FieldDescriptor> {
@@ -288,6 +314,21 @@ pub fn response(binding: &Binding, msg: DynamicMessage) -> DynamicMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn depth_counts_messages_and_map_entries() {
+        let pool =
+            prost_reflect::DescriptorPool::decode(crate::proto::FILE_DESCRIPTOR_SET).unwrap();
+        let desc = pool.get_message_by_name("lkm.v1.UiConfig").unwrap();
+        let mut nested = serde_json::json!({});
+        for _ in 0..3 {
+            nested = serde_json::json!({ "a": nested });
+        }
+        let json = serde_json::json!({ "clustersConfig": nested });
+        let msg = from_json(desc, &serde_json::to_vec(&json).unwrap()).unwrap();
+        // Struct, then per level a map entry, a Value and a Struct.
+        assert_eq!(depth(&msg), 1 + 3 * 3);
+    }
 
     #[test]
     fn enum_prefixes() {

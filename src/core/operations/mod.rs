@@ -49,6 +49,8 @@ pub struct OperationFilter {
     pub status: i32,
     pub operation_type: i32,
     pub cluster: String,
+    /// Only operations on clusters this caller may view.
+    pub viewer: Option<super::access::Principal>,
 }
 
 pub struct OperationManager {
@@ -61,10 +63,17 @@ pub struct OperationManager {
     /// Set when the server stops: running operations end where they are, without a final
     /// state, and resume from their checkpoint on the next start.
     stopping: std::sync::atomic::AtomicBool,
+    /// Operations that may run at once (0: no limit).
+    max_running: usize,
 }
 
 impl OperationManager {
-    pub fn new(registry: Registry, clusters: Arc<ClusterManager>, pool: Arc<KafkaPool>) -> Self {
+    pub fn new(
+        registry: Registry,
+        clusters: Arc<ClusterManager>,
+        pool: Arc<KafkaPool>,
+        max_running: usize,
+    ) -> Self {
         OperationManager {
             registry,
             clusters,
@@ -72,6 +81,7 @@ impl OperationManager {
             live: Mutex::new(HashMap::new()),
             running: Mutex::new(HashMap::new()),
             stopping: std::sync::atomic::AtomicBool::new(false),
+            max_running,
         }
     }
 
@@ -116,6 +126,15 @@ impl OperationManager {
     /// writes to one of them.
     fn claim(&self, id: &str, targets: Vec<(String, String)>) -> Result<CancellationToken> {
         let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        if self.max_running > 0 && running.len() >= self.max_running {
+            return Err(Error::ResourceExhausted {
+                reason: "TOO_MANY_OPERATIONS",
+                message: format!(
+                    "{} operations are running, the configured maximum (max_running_operations); wait for one to finish",
+                    running.len()
+                ),
+            });
+        }
         for (other, r) in running.iter() {
             if let Some((_, topic)) = r.targets.iter().find(|t| targets.contains(t)) {
                 return Err(Error::precondition(
@@ -182,6 +201,20 @@ impl OperationManager {
             Some(self.clusters.get(&filter.cluster).await?.id)
         };
         let mut all = self.registry.list_operations().await?;
+        if let Some(p) = filter.viewer.as_ref().filter(|p| !p.is_admin()) {
+            let visible: std::collections::HashSet<String> = self
+                .clusters
+                .all()
+                .await?
+                .into_iter()
+                .filter(|c| p.may(super::access::VIEW, c))
+                .map(|c| c.id)
+                .collect();
+            all.retain(|o| {
+                visible.contains(&o.source_cluster_id)
+                    || o.target_cluster_ids.iter().any(|t| visible.contains(t))
+            });
+        }
         all.retain(|o| {
             (status == OperationStatus::Unspecified || o.status() == status)
                 && (kind == OperationType::Unspecified || o.operation_type() == kind)
