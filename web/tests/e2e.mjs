@@ -1,0 +1,384 @@
+// End-to-end test of the lkm dashboard in headless Chromium (Debian's, driven by
+// playwright-core), against a live lkm with real clusters. Started by tests/dashboard.rs;
+// runnable by hand against any lkm that can run tansu-dev clusters:
+//
+//   LKM_TEST_URL=http://127.0.0.1:8000 LKM_TEST_TOKEN=$(cat ~/.local/share/lkm/admin.token) \
+//     node web/tests/e2e.mjs
+//
+// Environment: LKM_TEST_URL (required), LKM_TEST_TOKEN (the server's token, empty without
+// authentication), LKM_TEST_SCREENSHOTS (default target/dashboard-screenshots),
+// LKM_TEST_CHROMIUM (default /usr/bin/chromium), LKM_TEST_NAME_PREFIX (cluster names).
+//
+// The story: the token prompt → create a cluster from the tansu-dev template (an invalid name
+// first: the API's error is shown) → it turns RUNNING → create a topic → follow it live and
+// produce → the message appears (live, then when browsing from the beginning) → a second
+// cluster → migration preview (dry run) → start → the progress bar reaches 100% → compare
+// shows no differences → a difference is highlighted → stop, start and delete, confirmed.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const BASE = (process.env.LKM_TEST_URL || '').replace(/\/$/, '');
+if (!BASE) {
+  console.error('LKM_TEST_URL is not set');
+  process.exit(2);
+}
+const TOKEN = process.env.LKM_TEST_TOKEN || '';
+const SHOTS = path.resolve(process.env.LKM_TEST_SCREENSHOTS || 'target/dashboard-screenshots');
+const CHROMIUM = process.env.LKM_TEST_CHROMIUM || '/usr/bin/chromium';
+const PREFIX = process.env.LKM_TEST_NAME_PREFIX || `e2e-${Date.now().toString(36)}`;
+const A = `${PREFIX}-a`;
+const B = `${PREFIX}-b`;
+const TOPIC = 'orders';
+const BULK = 20_000;
+const TOTAL = BULK + 3;
+const fmt = (n) => n.toLocaleString('en-US');
+const WAIT = { timeout: 60_000 };
+
+fs.mkdirSync(SHOTS, { recursive: true });
+console.log(`lkm at ${BASE}, ${TOKEN ? 'with authentication (admin token)' : 'without authentication'}`);
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+const page = await context.newPage();
+page.setDefaultTimeout(30_000);
+
+const pageErrors = [];
+page.on('pageerror', (e) => pageErrors.push(e.message));
+page.on('console', (m) => {
+  if (m.type() === 'error' && !/status of 401/.test(m.text())) console.log(`  [console] ${m.text()}`);
+});
+
+let shotNo = 0;
+async function shot(name) {
+  shotNo += 1;
+  const file = path.join(SHOTS, `${String(shotNo).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`  screenshot ${file}`);
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(`assertion failed: ${message}`);
+}
+
+// No error notice may be on screen (the page shows every API error; none is expected here).
+async function noErrors(where) {
+  const errors = await page.locator('#notices .notice.error .text').allTextContents();
+  assert(errors.length === 0, `${where}: error notices on screen: ${errors.join(' | ')}`);
+  assert(pageErrors.length === 0, `${where}: uncaught page errors: ${pageErrors.join(' | ')}`);
+}
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  console.log(`- ${name}`);
+  try {
+    await fn();
+  } catch (e) {
+    try {
+      await page.screenshot({ path: path.join(SHOTS, `failed-${name.replace(/\W+/g, '-')}.png`), fullPage: true });
+    } catch {
+      // the browser may be gone
+    }
+    const notices = await page.locator('#notices .notice').allTextContents().catch(() => []);
+    if (notices.length) console.log(`  notices on screen: ${notices.join(' | ')}`);
+    throw e;
+  }
+  console.log(`  ok (${Date.now() - t0} ms)`);
+}
+
+// Calls the REST API from Node, as a second client (to make a difference for compare).
+async function api(method, p, body) {
+  const res = await fetch(`${BASE}${p}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(TOKEN ? { Authorization: `Bearer ${TOKEN}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${p}: HTTP ${res.status}: ${text}`);
+  return text ? JSON.parse(text) : {};
+}
+
+async function createCluster(name, tags) {
+  await page.click('nav a[data-nav="create"]');
+  await page.click('#template-picker [data-template="tansu-dev"]');
+  await page.waitForSelector('#template-picker [data-template="tansu-dev"][aria-checked="true"]');
+  await page.fill('#cluster-name', name);
+  await page.fill('#cluster-tags', tags || '');
+  await page.click('#create-button');
+  await page.waitForFunction((n) => location.hash === `#/clusters/${encodeURIComponent(n)}`, name, WAIT);
+  await page.waitForSelector('#cluster-status .badge[data-status="RUNNING"]', WAIT);
+}
+
+try {
+  await step('a 401 answer brings up the token prompt; the token is kept and sent', async () => {
+    let refused = false;
+    await page.route((url) => url.pathname === '/clusters', async (route) => {
+      if (refused) return route.continue();
+      refused = true;
+      return route.fulfill({
+        status: 401,
+        contentType: 'application/json',
+        body: JSON.stringify({ code: 16, message: 'e2e: a bearer token is required', details: [] }),
+      });
+    });
+    await page.goto(`${BASE}/`);
+    await page.waitForSelector('#token-dialog[open]');
+    const reason = await page.textContent('#token-reason');
+    assert(reason.includes('e2e: a bearer token is required'), `the prompt says why: ${reason}`);
+    await shot('token-prompt');
+    const typed = TOKEN || 'e2e-token-while-the-server-has-no-auth';
+    await page.fill('#token-input', typed);
+    const retried = page.waitForRequest((r) => new URL(r.url()).pathname === '/clusters' &&
+      r.headers().authorization === `Bearer ${typed}`);
+    await page.click('#token-submit');
+    await retried;
+    await page.unroute((url) => url.pathname === '/clusters');
+    const stored = await page.evaluate(() => sessionStorage.getItem('lkm.token'));
+    assert(stored === typed, 'the token is in sessionStorage');
+    await page.waitForSelector('#token-dialog[open]', { state: 'detached' });
+    await page.waitForSelector('#clusters-table:not([hidden]), .empty:not([hidden])');
+    await noErrors('after the token');
+  });
+
+  await step('an API error is shown plainly (invalid cluster name)', async () => {
+    await page.click('nav a[data-nav="create"]');
+    await page.click('#template-picker [data-template="tansu-dev"]');
+    const req = await page.textContent('#requirements');
+    assert(/Minimum/.test(req) && /MiB/.test(req) && /GiB/.test(req), `the template's requirements are shown: ${req}`);
+    assert(/does not report the host's free memory and disk/.test(req), 'the page says host resources are not reported');
+    await page.fill('#cluster-name', 'Not A Valid Name');
+    await page.click('#create-button');
+    const box = page.locator('#create-form .error-box');
+    await box.waitFor();
+    const text = await box.textContent();
+    assert(/not a valid cluster name/.test(text) && /INVALID_ARGUMENT/.test(text), `the API's message is shown: ${text}`);
+    await shot('create-error');
+  });
+
+  await step(`create ${A} from tansu-dev; it turns RUNNING on screen`, async () => {
+    await createCluster(A, 'team=e2e, purpose=dashboard');
+    await shot('cluster-running');
+    const services = await page.locator('#services tr[data-service]').count();
+    assert(services >= 1, 'the services table lists the broker');
+    await page.click('nav a[data-nav="clusters"]');
+    const row = page.locator(`#clusters-table tr[data-cluster="${A}"]`);
+    await row.waitFor();
+    await page.waitForSelector(`#clusters-table tr[data-cluster="${A}"][data-status="RUNNING"]`, WAIT);
+    const rowText = await row.textContent();
+    assert(rowText.includes('team=e2e'), `tags shown: ${rowText}`);
+    assert((await row.locator('li[data-endpoint="kafka"] button.copy').count()) === 1, 'the bootstrap servers have a copy button');
+    await noErrors('overview');
+    await shot('overview');
+  });
+
+  await step(`create topic ${TOPIC} with 2 partitions`, async () => {
+    await page.click(`#clusters-table tr[data-cluster="${A}"] a.name`);
+    await page.click('nav.tabs a[data-tab="topics"]');
+    await page.fill('#topic-name', TOPIC);
+    await page.fill('#topic-partitions', '2');
+    await page.click('#create-topic');
+    const row = page.locator(`#topics-table tr[data-topic="${TOPIC}"]`);
+    await row.waitFor();
+    const cells = await row.locator('td').allTextContents();
+    assert(cells[1] === '2', `2 partitions: ${cells}`);
+    await noErrors('topic created');
+    await shot('topic-created');
+  });
+
+  await step('produce while following live: the message appears in the browser', async () => {
+    await page.click(`#topics-table tr[data-topic="${TOPIC}"] a.btn`);
+    await page.waitForSelector('nav.tabs a[data-tab="messages"].active');
+    await page.waitForSelector(`#browse-topic option[value="${TOPIC}"]`, { state: 'attached' });
+    await page.selectOption('#browse-topic', TOPIC);
+    const streamed = page.waitForRequest((r) => r.url().includes('/consume/stream'));
+    await page.click('#follow-button');
+    const sse = await streamed;
+    if (TOKEN) assert(sse.headers().authorization === `Bearer ${TOKEN}`, 'the event stream carries the token');
+    await page.waitForSelector('#records-table tr.waiting[data-open]');
+
+    await page.selectOption('#produce-topic', TOPIC);
+    await page.fill('#produce-key', 'order-1');
+    await page.selectOption('#produce-format', 'json');
+    await page.fill('#produce-value', '{"total": 42, "note": "<b>not markup</b>"}');
+    await page.fill('#produce-headers', 'source=e2e');
+    await page.click('#produce-button');
+    await page.waitForSelector('#produce-result .success-box');
+    await page.waitForSelector('#records-table tr.fresh >> text=order-1', WAIT);
+    const live = await page.textContent('#records-table');
+    assert(live.includes('"total":42'), `the value is shown: ${live}`);
+    assert(live.includes('<b>not markup</b>'), 'markup in a value is shown as text');
+    assert((await page.locator('#records-table b').count()) === 0, 'markup in a value is never rendered');
+    await shot('message-live');
+
+    // Two more, as text.
+    await page.selectOption('#produce-format', 'text');
+    for (const [k, v] of [['order-2', 'second order'], ['order-3', 'third order']]) {
+      await page.fill('#produce-key', k);
+      await page.fill('#produce-value', v);
+      await page.click('#produce-button');
+      await page.waitForSelector(`#produce-result .success-box`);
+      await page.waitForSelector(`#records-table >> text=${v}`, WAIT);
+    }
+    await page.click('#follow-button'); // stop following
+    await noErrors('produced');
+  });
+
+  await step('browse from the beginning and from the end', async () => {
+    await page.selectOption('#browse-from', 'beginning');
+    await page.click('#browse-button');
+    await page.waitForSelector('#browse-info >> text=3 records');
+    const all = await page.textContent('#records-table');
+    for (const s of ['order-1', 'second order', 'third order', 'source=e2e']) assert(all.includes(s), `browse shows ${s}`);
+    await page.selectOption('#browse-from', 'newest');
+    await page.fill('#browse-max', '1');
+    await page.click('#browse-button');
+    await page.waitForSelector('#browse-info >> text=1 record from');
+    await page.fill('#browse-max', '50');
+    await page.selectOption('#browse-from', 'beginning');
+    await page.click('#browse-button');
+    await page.waitForSelector('#browse-info >> text=3 records');
+    await noErrors('browsed');
+    await shot('messages');
+  });
+
+  await step(`bulk: ${BULK} more records through the API, so the migration takes a moment`, async () => {
+    for (let done = 0; done < BULK; done += 10_000) {
+      const n = Math.min(10_000, BULK - done);
+      const records = Array.from({ length: n }, (_, i) => ({ key: { text: `bulk-${done + i}` }, value: { text: 'x'.repeat(100) } }));
+      const res = await api('POST', `/clusters/${A}/produce`, { topic: TOPIC, records });
+      assert(res.failedCount === 0, `bulk produce: ${JSON.stringify(res).slice(0, 300)}`);
+    }
+    // The topic list follows (it polls).
+    await page.click('nav.tabs a[data-tab="topics"]');
+    await page.waitForSelector(`#topics-table tr[data-topic="${TOPIC}"] td[data-count="${TOTAL}"]`, WAIT);
+  });
+
+  await step(`create ${B}, the migration target`, async () => {
+    await createCluster(B, '');
+    await noErrors('second cluster');
+  });
+
+  await step(`preview (dry run) and start a migration ${A} → ${B}; the progress bar reaches 100%`, async () => {
+    await page.click('nav a[data-nav="operations"]');
+    await page.waitForSelector(`#op-source option[value="${A}"]`, { state: 'attached' });
+    await page.selectOption('#op-source', A);
+    await page.waitForSelector(`#op-target option[value="${B}"]`, { state: 'attached' });
+    await page.selectOption('#op-target', B);
+    await page.waitForSelector(`#op-topics input[value="${TOPIC}"]`);
+    assert(await page.isDisabled('#op-start'), 'start waits for a preview');
+    await page.click('#op-preview');
+    const plan = page.locator(`#migration-plan tr[data-topic="${TOPIC}"]`);
+    await plan.waitFor();
+    const cells = await plan.locator('td').allTextContents();
+    assert(cells[1] === '2' && cells[2] === fmt(TOTAL) && cells[4] === 'created', `the plan: ${cells}`);
+    await shot('migration-preview');
+    assert(!(await page.isDisabled('#op-start')), 'start is enabled after the preview');
+
+    // Every value the overall bar shows, in order.
+    await page.evaluate(() => {
+      window.__seen = [];
+      window.__watch = setInterval(() => {
+        const v = document.querySelector('#op-progress')?.getAttribute('aria-valuenow');
+        if (v !== null && v !== undefined && window.__seen[window.__seen.length - 1] !== Number(v)) window.__seen.push(Number(v));
+      }, 20);
+    });
+    const events = page.waitForRequest((r) => /\/operations\/[^/]+\/events$/.test(new URL(r.url()).pathname));
+    await page.click('#op-start');
+    await page.waitForFunction(() => /^#\/operations\/[^/]+$/.test(location.hash));
+    const ev = await events;
+    if (TOKEN) assert(ev.headers().authorization === `Bearer ${TOKEN}`, 'the progress stream carries the token');
+    // Best effort: a picture of the bars on their way (a fast machine may finish first).
+    try {
+      await page.waitForFunction(() => {
+        const v = Number(document.querySelector('#op-progress')?.getAttribute('aria-valuenow'));
+        return v > 0 && v < 99;
+      }, null, { timeout: 5000, polling: 20 });
+      await shot('migration-running');
+    } catch {
+      console.log('  (the migration finished before a running picture)');
+    }
+    await page.waitForSelector('#op-progress[aria-valuenow="100"]', WAIT);
+    await page.waitForSelector('#op-status .badge[data-status="SUCCEEDED"]', WAIT);
+    await page.waitForSelector(`#topic-progress .progress[data-topic="${TOPIC}"][aria-valuenow="100"]`);
+    const seen = await page.evaluate(() => {
+      clearInterval(window.__watch);
+      return window.__seen;
+    });
+    console.log(`  progress seen: ${seen.join(' → ')}`);
+    assert(seen[seen.length - 1] === 100, 'the bar ends at 100%');
+    assert(seen.every((v, i) => i === 0 || v >= seen[i - 1]), `the bar never goes back: ${seen}`);
+    const msgs = await page.textContent('[data-stat="messages"]');
+    assert(msgs.includes(`${fmt(TOTAL)} / ${fmt(TOTAL)}`), `every message copied: ${msgs}`);
+    const result = await page.textContent('#op-results');
+    assert(result.includes('Every partition verified'), `verified: ${result}`);
+    await noErrors('migrated');
+    await shot('migration-done');
+
+    await page.click('a[href="#/operations"]');
+    await page.waitForSelector('#history-table tr[data-operation] .badge[data-status="SUCCEEDED"]');
+    await shot('operations-history');
+  });
+
+  await step(`compare ${A} and ${B}: no differences`, async () => {
+    await page.click('nav a[data-nav="compare"]');
+    await page.waitForSelector(`#cmp-source option[value="${A}"]`, { state: 'attached' });
+    await page.selectOption('#cmp-source', A);
+    await page.selectOption('#cmp-target', B);
+    await page.check('#cmp-data');
+    await page.click('#cmp-run');
+    const summary = page.locator('#compare-summary');
+    await summary.waitFor();
+    const text = await summary.textContent();
+    assert((await summary.getAttribute('data-identical')) === 'true', `identical: ${text}`);
+    assert(text.includes('No differences'), `says so: ${text}`);
+    assert((await page.locator('#compare-result .diff, #compare-result .diff-row, #compare-result .missing').count()) === 0, 'nothing is highlighted');
+    const row = await page.locator(`#topic-diff tr[data-topic="${TOPIC}"]`).locator('td').allTextContents();
+    assert(row[1].includes(`${fmt(TOTAL)} messages`) && row[2].includes(`${fmt(TOTAL)} messages`), `side by side: ${row}`);
+    await noErrors('compared');
+    await shot('compare-identical');
+  });
+
+  await step('a difference is highlighted side by side', async () => {
+    await api('POST', `/clusters/${A}/topics`, { name: 'only-in-a', partitions: 1 });
+    await page.click('#cmp-run');
+    await page.waitForSelector('#compare-summary[data-identical="false"]');
+    await page.waitForSelector('#topic-diff tr[data-topic="only-in-a"].diff-row td.missing');
+    await shot('compare-difference');
+    await noErrors('difference');
+  });
+
+  await step(`stop, start and delete ${B} from the overview, each confirmed first`, async () => {
+    await page.click('nav a[data-nav="clusters"]');
+    const row = `#clusters-table tr[data-cluster="${B}"]`;
+    await page.waitForSelector(`${row}[data-status="RUNNING"]`);
+    await page.click(`${row} button[data-action="stop"]`);
+    await page.waitForSelector('#confirm-dialog[open]');
+    await page.click('#confirm-ok');
+    await page.waitForSelector(`${row}[data-status="STOPPED"]`, WAIT);
+    await shot('overview-stopped');
+    await page.click(`${row} button[data-action="start"]`);
+    await page.click('#confirm-ok');
+    await page.waitForSelector(`${row}[data-status="RUNNING"]`, WAIT);
+    await page.click(`${row} button[data-action="delete"]`);
+    await page.waitForSelector('#confirm-dialog[open]');
+    await page.click('#confirm-cancel'); // changed my mind: nothing happens
+    await page.waitForTimeout(300);
+    assert((await page.locator(row).count()) === 1, 'a cancelled delete deletes nothing');
+    await page.click(`${row} button[data-action="delete"]`);
+    await page.click('#confirm-ok');
+    await page.waitForSelector(row, { state: 'detached', ...WAIT });
+    await noErrors('deleted');
+  });
+} catch (e) {
+  console.error(`FAILED: ${e.stack || e}`);
+  await browser.close();
+  process.exit(1);
+}
+
+await browser.close();
+console.log(`dashboard e2e passed; screenshots in ${SHOTS}`);

@@ -1,0 +1,552 @@
+// One cluster: its live status, services (containers or processes), endpoints and
+// configuration; its topics (create, delete, partitions), producing and browsing records
+// (from the beginning, the newest, an offset, or following live over SSE), and its consumer
+// groups with their lag.
+
+import { del, enumName, get, num, post, qs, seg, stream } from '../api.js';
+import {
+  busy, errorBox, errorText, every, field, fill, fmtBytes, fmtNum, fmtTime, go, h, notify,
+  parsePairs, select, confirmDialog,
+} from '../dom.js';
+import { clusterActions, clusterStatus, endpointList, statusBadge, tagChips } from './common.js';
+
+const TABS = [
+  { id: 'overview', label: 'Overview' },
+  { id: 'topics', label: 'Topics' },
+  { id: 'messages', label: 'Messages' },
+  { id: 'groups', label: 'Consumer groups' },
+];
+
+export function mount(root, params, query) {
+  const name = params.cluster;
+  const base = `/clusters/${seg(name)}`;
+  const tab = TABS.some((t) => t.id === query.tab) ? query.tab : 'overview';
+  const cleanups = [];
+
+  const header = h('section.card.cluster-head', h('p.muted', 'Loading…'));
+  const tabs = h('nav.tabs', { role: 'tablist' }, TABS.map((t) => h('a', {
+    href: `#/clusters/${encodeURIComponent(name)}?tab=${t.id}`,
+    role: 'tab', 'data-tab': t.id, class: t.id === tab ? 'active' : '', 'aria-selected': String(t.id === tab),
+  }, t.label)));
+  const body = h('div.tab-body', { 'data-tab': tab });
+  fill(root, h('div.toolbar', h('a.muted', { href: '#/clusters' }, '← Clusters'), h('h1', name)), header, tabs, body);
+
+  // ---- header: live status ----
+  let cluster = null;
+  let status = null;
+  let headKey = '';
+  const renderHead = (error) => {
+    if (!cluster) {
+      fill(header, error ? errorBox(error, `Loading ${name} failed`) : h('p.muted', 'Loading…'));
+      return;
+    }
+    const live = status && !status.error ? status : null;
+    const st = live ? clusterStatus(live) : clusterStatus(cluster);
+    const key = JSON.stringify([cluster, status, error?.message]);
+    if (key === headKey) return;
+    headKey = key;
+    const msg = (live ? live.statusMessage : cluster.statusMessage) || '';
+    fill(header,
+      h('div.head-row',
+        h('div', h('span#cluster-status', statusBadge(st)), ' ',
+          h('span.muted', cluster.externalBootstrapServers ? 'external cluster' : `runtime ${live?.runtime || '…'}`)),
+        h('span.grow'),
+        clusterActions({ ...cluster, status: live?.status || cluster.status }, { onChange: refreshHead, afterDelete: () => go('/clusters') })),
+      msg ? h('div.status-message', msg) : null,
+      status?.error ? h('div.error-text.small', `Live status unavailable: ${status.error}`) : null,
+      error ? errorBox(error, 'Refreshing failed') : null,
+      h('dl.kv.head-kv',
+        h('dt', 'Environment'), h('dd', cluster.environment || '—'),
+        h('dt', 'Template'), h('dd', cluster.templateId || '—'),
+        h('dt', 'Tags'), h('dd', tagChips(cluster.tags)),
+        h('dt', 'Endpoints'), h('dd', endpointList(live?.endpoints && Object.keys(live.endpoints).length ? live.endpoints : cluster.endpoints)),
+        h('dt', 'Disk used'), h('dd', { id: 'disk-usage' }, live ? fmtBytes(num(live.diskUsageBytes)) : '—'),
+        cluster.description ? [h('dt', 'Description'), h('dd', cluster.description)] : null));
+  };
+  let headBusy = false;
+  const refreshHead = async () => {
+    if (headBusy) return;
+    headBusy = true;
+    try {
+      cluster = await get(base);
+      try {
+        status = await get(`${base}/status`);
+      } catch (e) {
+        status = { error: errorText(e) };
+      }
+      renderHead(null);
+      if (tab === 'overview') renderOverview();
+    } catch (e) {
+      headKey = '';
+      renderHead(e);
+    } finally {
+      headBusy = false;
+    }
+  };
+  // ---- overview tab: services and configuration ----
+  let overviewKey = '';
+  const renderOverview = () => {
+    const services = status?.services || [];
+    const k = cluster?.kafkaConfig || {};
+    const key = JSON.stringify([services, k, status?.checkedAt ? '' : 'x']);
+    if (key === overviewKey) return;
+    overviewKey = key;
+    fill(body,
+      h('section.card',
+        h('h2', 'Services'),
+        services.length
+          ? h('table.data#services',
+            h('thead', h('tr', ['Service', 'State', 'Health', 'Ports', 'Runtime id', 'Message'].map((t) => h('th', t)))),
+            h('tbody', services.map((s) => h('tr', { 'data-service': s.name },
+              h('td', s.name), h('td', statusBadge(String(s.state || 'unknown').toUpperCase())),
+              h('td', s.health || '—'), h('td', (s.ports || []).join(', ') || '—'),
+              h('td', h('code.small', String(s.runtimeId || '').slice(0, 12) || '—')), h('td.small', s.message || '')))))
+          : h('p.muted', cluster?.externalBootstrapServers ? 'lkm does not run this cluster.' : 'Nothing is running (the cluster is not started).')),
+      h('section.card',
+        h('h2', 'Configuration'),
+        h('dl.kv',
+          h('dt', 'Engine'), h('dd', enumName(k.engine, 'BROKER_ENGINE_') || '—'),
+          h('dt', 'Image'), h('dd', k.image || '—'),
+          h('dt', 'Brokers'), h('dd', String(k.brokerCount ?? '—')),
+          h('dt', 'Heap'), h('dd', k.heapSize || '—'),
+          h('dt', 'Default partitions'), h('dd', String(k.numPartitions ?? '—')),
+          h('dt', 'Replication factor'), h('dd', String(k.defaultReplicationFactor ?? '—')),
+          h('dt', 'Retention'), h('dd', `${k.logRetentionHours ?? '—'} h`),
+          h('dt', 'Data directory'), h('dd', h('code', cluster?.dataDirectory || '—')),
+          h('dt', 'Created'), h('dd', `${fmtTime(cluster?.createdAt)} by ${cluster?.createdBy || '—'}`)),
+        Object.keys(k.customProperties || {}).length
+          ? h('div', h('h3', 'Custom broker properties'), h('dl.kv', Object.entries(k.customProperties).map(([p, v]) => [h('dt', h('code', p)), h('dd', v)])))
+          : null,
+        cluster?.externalBootstrapServers ? null : h('button.btn.small', { type: 'button', id: 'compose-button', onclick: showCompose }, 'docker-compose file')),
+      h('div#compose'));
+  };
+  const showCompose = async () => {
+    const box = body.querySelector('#compose');
+    try {
+      const res = await get(`${base}/compose`);
+      fill(box, h('section.card', h('h2', 'docker-compose.yml'), h('pre.code', res.yaml || '')));
+    } catch (e) {
+      fill(box, errorBox(e, 'The compose file'));
+    }
+  };
+
+  if (tab === 'topics') cleanups.push(mountTopics(body, name, base));
+  if (tab === 'messages') cleanups.push(mountMessages(body, name, base, query));
+  if (tab === 'groups') cleanups.push(mountGroups(body, base));
+  cleanups.push(every(2000, refreshHead));
+
+  return () => cleanups.forEach((c) => c());
+}
+
+// ---- topics -------------------------------------------------------------------------------
+
+function mountTopics(body, clusterName, base) {
+  const list = h('tbody');
+  const listError = h('div');
+  const internal = h('input', { type: 'checkbox', id: 'show-internal' });
+  const formError = h('div');
+  const tname = h('input', { id: 'topic-name', required: true, autocomplete: 'off', placeholder: 'orders' });
+  const tparts = h('input', { id: 'topic-partitions', type: 'number', min: '1', placeholder: 'cluster default' });
+  const trf = h('input', { id: 'topic-replication', type: 'number', min: '1', placeholder: 'cluster default' });
+  const tconfigs = h('input', { id: 'topic-configs', autocomplete: 'off', placeholder: 'retention.ms=3600000, cleanup.policy=compact' });
+  const createBtn = h('button.btn.primary', { type: 'submit', id: 'create-topic' }, 'Create topic');
+  const details = h('div#topic-details');
+  const form = h('form.card#topic-form', { novalidate: true },
+    h('h2', 'New topic'),
+    h('div.grid4', field('Name', tname), field('Partitions', tparts), field('Replication factor', trf), field('Configs', tconfigs, 'key=value, separated by commas')),
+    formError, h('div.actions', createBtn));
+
+  fill(body,
+    form,
+    h('section.card.flush',
+      h('div.card-head', h('h2', 'Topics'), h('span.grow'), h('label.check.small', internal, ' show internal topics'),
+        h('button.btn.small', { type: 'button', onclick: () => refresh() }, 'Refresh')),
+      listError,
+      h('table.data#topics-table', h('thead', h('tr', ['Topic', 'Partitions', 'Replication', 'Messages', 'Configs', ''].map((t) => h('th', t)))), list)),
+    details);
+
+  let lastKey = '';
+  const refresh = async () => {
+    try {
+      const res = await get(`${base}/topics${qs({ includeInternal: internal.checked ? 'true' : '' })}`);
+      fill(listError);
+      const topics = (res.topics || []).sort((a, b) => a.name.localeCompare(b.name));
+      const key = JSON.stringify(topics);
+      if (key === lastKey) return;
+      lastKey = key;
+      fill(list, topics.length ? topics.map(topicRow) : h('tr', h('td.muted', { colspan: '6' }, 'No topics yet.')));
+    } catch (e) {
+      lastKey = '';
+      fill(listError, errorBox(e, 'Listing topics failed'));
+    }
+  };
+
+  const topicRow = (t) => h('tr', { 'data-topic': t.name },
+    h('td', h('a', { href: '#', onclick: (ev) => { ev.preventDefault(); showTopic(t.name); } }, t.name), t.internal ? h('span.tag', 'internal') : null),
+    h('td.num', String(t.partitions)),
+    h('td.num', String(t.replicationFactor)),
+    h('td.num', { 'data-count': num(t.messageCount) }, fmtNum(num(t.messageCount))),
+    h('td.small', Object.entries(t.configs || {}).map(([k, v]) => h('div', h('code', `${k}=${v}`)))),
+    h('td.right', h('span.actions',
+      h('a.btn.small', { href: `#/clusters/${encodeURIComponent(clusterName)}?tab=messages&topic=${encodeURIComponent(t.name)}` }, 'Messages'),
+      t.internal ? null : h('button.btn.small.danger', { type: 'button', 'data-action': 'delete-topic', onclick: () => deleteTopic(t.name) }, 'Delete'))));
+
+  const showTopic = async (topic) => {
+    try {
+      const t = await get(`${base}/topics/${seg(topic)}`);
+      fill(details, h('section.card', h('h2', `Topic ${t.name}`),
+        h('table.data', h('thead', h('tr', ['Partition', 'Leader', 'Replicas', 'In sync', 'Low watermark', 'High watermark', 'Messages'].map((x) => h('th', x)))),
+          h('tbody', (t.partitionDetails || []).map((p) => h('tr',
+            h('td.num', String(p.partition)), h('td.num', String(p.leader)), h('td', (p.replicas || []).join(', ')),
+            h('td', (p.inSyncReplicas || []).join(', ')), h('td.num', fmtNum(num(p.lowWatermark))), h('td.num', fmtNum(num(p.highWatermark))),
+            h('td.num', fmtNum(num(p.highWatermark) - num(p.lowWatermark))))))),
+        Object.keys(t.configs || {}).length ? h('dl.kv', Object.entries(t.configs).map(([k, v]) => [h('dt', h('code', k)), h('dd', v)])) : null));
+    } catch (e) {
+      fill(details, errorBox(e, `Describing ${topic} failed`));
+    }
+  };
+
+  const deleteTopic = async (topic) => {
+    const ok = await confirmDialog({ title: `Delete topic ${topic}?`, body: `Every record of ${topic} on ${clusterName} is deleted. This cannot be undone.`, ok: 'Delete topic', danger: true });
+    if (!ok) return;
+    try {
+      await del(`${base}/topics/${seg(topic)}`);
+      notify('success', `Topic ${topic} deleted.`);
+    } catch (e) {
+      notify('error', `Deleting topic ${topic} failed: ${errorText(e)}`);
+    }
+    refresh();
+  };
+
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy(createBtn, async () => {
+      fill(formError);
+      try {
+        const req = { name: tname.value.trim(), configs: parsePairs(tconfigs.value, 'config') };
+        if (!req.name) throw new Error('give the topic a name');
+        if (tparts.value) req.partitions = Number(tparts.value);
+        if (trf.value) req.replicationFactor = Number(trf.value);
+        const t = await post(`${base}/topics`, req);
+        notify('success', `Topic ${t.name} created with ${t.partitions} partition${t.partitions === 1 ? '' : 's'}.`);
+        tname.value = '';
+        lastKey = '';
+        await refresh();
+      } catch (e) {
+        fill(formError, errorBox(e, 'Creating the topic failed'));
+      }
+    });
+  });
+  internal.addEventListener('change', () => {
+    lastKey = '';
+    refresh();
+  });
+  return every(5000, refresh);
+}
+
+// ---- messages: produce and browse ---------------------------------------------------------
+
+function payloadOf(text, format) {
+  if (format === 'json') {
+    try {
+      return { json: JSON.parse(text) };
+    } catch (e) {
+      throw new Error(`the value is not valid JSON: ${e.message}`);
+    }
+  }
+  return { text };
+}
+
+function showPayload(p) {
+  if (!p) return h('span.muted', 'null');
+  if ('text' in p) return h('span.payload', p.text);
+  if ('json' in p) return h('code.payload', JSON.stringify(p.json));
+  if ('binary' in p) {
+    const bytes = atob(p.binary || '').length;
+    return h('span.payload.binary', { title: p.binary }, `binary, ${fmtNum(bytes)} bytes: ${String(p.binary).slice(0, 48)}${p.binary.length > 48 ? '…' : ''}`);
+  }
+  return h('span.muted', '—');
+}
+
+function headerText(headers) {
+  return (headers || []).map((hd) => {
+    let v = '';
+    try {
+      v = atob(hd.value || '');
+    } catch {
+      v = hd.value;
+    }
+    return `${hd.key}=${v}`;
+  }).join(', ');
+}
+
+function utf8Base64(s) {
+  const bytes = new TextEncoder().encode(s);
+  let bin = '';
+  bytes.forEach((b) => {
+    bin += String.fromCharCode(b);
+  });
+  return btoa(bin);
+}
+
+function mountMessages(body, clusterName, base, query) {
+  const topicSelects = [];
+  const topicSelect = (id) => {
+    const s = h('select', { id, required: true }, h('option', { value: '' }, 'Loading topics…'));
+    topicSelects.push(s);
+    return s;
+  };
+
+  // produce
+  const pTopic = topicSelect('produce-topic');
+  const pKey = h('input', { id: 'produce-key', autocomplete: 'off', placeholder: 'optional' });
+  const pValue = h('textarea', { id: 'produce-value', rows: '4', placeholder: 'Hello, Kafka' });
+  const pFormat = select({ id: 'produce-format' }, [{ value: 'text', label: 'text' }, { value: 'json', label: 'JSON' }], 'text');
+  const pPartition = h('input', { id: 'produce-partition', type: 'number', min: '0', placeholder: 'by key' });
+  const pHeaders = h('input', { id: 'produce-headers', autocomplete: 'off', placeholder: 'source=dashboard' });
+  const pResult = h('div#produce-result');
+  const produceBtn = h('button.btn.primary', { type: 'submit', id: 'produce-button' }, 'Produce');
+  const produceForm = h('form.card#produce-form', { novalidate: true },
+    h('h2', 'Produce a message'),
+    h('div.grid2', field('Topic', pTopic), field('Partition', pPartition)),
+    field('Key', pKey),
+    field('Value', pValue),
+    h('div.grid2', field('Value format', pFormat), field('Headers', pHeaders, 'key=value, separated by commas')),
+    h('div.actions', produceBtn), pResult);
+
+  // browse
+  const bTopic = topicSelect('browse-topic');
+  const bPartition = h('input', { id: 'browse-partition', type: 'number', min: '0', placeholder: 'all' });
+  const bFrom = select({ id: 'browse-from' }, [
+    { value: 'beginning', label: 'the beginning' },
+    { value: 'newest', label: 'the end (newest records)' },
+    { value: 'offset', label: 'an offset' },
+  ], query.from || 'beginning');
+  const bOffset = h('input', { id: 'browse-offset', type: 'number', min: '0', value: '0' });
+  const offsetField = field('Offset', bOffset);
+  const bMax = h('input', { id: 'browse-max', type: 'number', min: '1', max: '10000', value: '50' });
+  const readBtn = h('button.btn.primary', { type: 'submit', id: 'browse-button' }, 'Read');
+  const followBtn = h('button.btn', { type: 'button', id: 'follow-button' }, 'Follow live');
+  const bInfo = h('div.muted.small#browse-info');
+  const bError = h('div');
+  const records = h('tbody', h('tr', h('td.muted', { colspan: '6' }, 'Read a topic, or follow it live.')));
+  const browseForm = h('form.card#browse-form', { novalidate: true },
+    h('h2', 'Browse messages'),
+    h('div.grid4', field('Topic', bTopic), field('Partition', bPartition), field('From', bFrom), offsetField),
+    h('div.grid4', field('At most', bMax)),
+    h('div.actions', followBtn, readBtn));
+
+  fill(body,
+    h('div.columns', produceForm, browseForm),
+    h('section.card.flush',
+      h('div.card-head', h('h2', 'Records'), h('span.grow'), bInfo),
+      bError,
+      h('table.data#records-table',
+        h('thead', h('tr', ['Partition', 'Offset', 'Timestamp', 'Key', 'Value', 'Headers'].map((t) => h('th', t)))),
+        records)));
+
+  const syncFrom = () => {
+    offsetField.hidden = bFrom.value !== 'offset';
+  };
+  bFrom.addEventListener('change', syncFrom);
+  syncFrom();
+
+  const loadTopics = async () => {
+    try {
+      const res = await get(`${base}/topics`);
+      const names = (res.topics || []).map((t) => t.name).sort();
+      for (const s of topicSelects) {
+        const current = s.value || query.topic || '';
+        fill(s, names.length ? names.map((n) => h('option', { value: n, selected: n === current }, n)) : h('option', { value: '' }, 'No topics — create one first'));
+      }
+    } catch (e) {
+      for (const s of topicSelects) fill(s, h('option', { value: '' }, 'Topics unavailable'));
+      fill(bError, errorBox(e, 'Listing topics failed'));
+    }
+  };
+
+  const recordRow = (r, fresh) => h('tr', { 'data-offset': num(r.offset), 'data-partition': r.partition, class: fresh ? 'fresh' : '' },
+    h('td.num', String(r.partition)), h('td.num', fmtNum(num(r.offset))), h('td.small', fmtTime(r.timestamp)),
+    h('td', showPayload(r.key)), h('td', showPayload(r.value)), h('td.small', headerText(r.headers)));
+
+  // produce
+  produceForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy(produceBtn, async () => {
+      fill(pResult);
+      try {
+        if (!pTopic.value) throw new Error('choose a topic');
+        const rec = { value: payloadOf(pValue.value, pFormat.value) };
+        if (pKey.value) rec.key = { text: pKey.value };
+        if (pPartition.value !== '') rec.partition = Number(pPartition.value);
+        const hdrs = parsePairs(pHeaders.value, 'header');
+        if (Object.keys(hdrs).length) rec.headers = Object.entries(hdrs).map(([key, v]) => ({ key, value: utf8Base64(v) }));
+        const res = await post(`${base}/produce`, { topic: pTopic.value, records: [rec] });
+        const r = (res.results || [])[0] || {};
+        if (r.error) throw new Error(`the broker refused the record: ${r.error}`);
+        fill(pResult, h('div.success-box', `Produced to ${pTopic.value} partition ${r.partition} at offset ${fmtNum(num(r.offset))}.`));
+      } catch (e) {
+        fill(pResult, errorBox(e, 'Producing failed'));
+      }
+    });
+  });
+
+  // read
+  // Reads return as soon as they reached the end of what is there; the longer wait only
+  // matters for a slow broker.
+  const consume = (params) => get(`${base}/consume${qs({ maxWait: '10s', ...params })}`);
+  browseForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    stopFollowing();
+    busy(readBtn, async () => {
+      fill(bError);
+      try {
+        if (!bTopic.value) throw new Error('choose a topic');
+        const max = Math.max(1, Math.min(10000, Number(bMax.value) || 50));
+        const partition = bPartition.value === '' ? undefined : Number(bPartition.value);
+        let recs = [];
+        if (bFrom.value === 'newest') {
+          // The newest `max` records: read each partition from `max` before its end.
+          const t = await get(`${base}/topics/${seg(bTopic.value)}`);
+          const parts = (t.partitionDetails || []).filter((p) => partition === undefined || p.partition === partition);
+          const results = await Promise.all(parts.map((p) => consume({
+            topic: bTopic.value, partition: p.partition, startFrom: 'START_FROM_OFFSET',
+            offset: Math.max(num(p.lowWatermark), num(p.highWatermark) - max), maxRecords: max,
+          })));
+          recs = results.flatMap((r) => r.records || [])
+            .sort((a, b) => String(b.timestamp).localeCompare(String(a.timestamp)) || num(b.offset) - num(a.offset))
+            .slice(0, max);
+        } else {
+          const res = await consume({
+            topic: bTopic.value, partition,
+            startFrom: bFrom.value === 'offset' ? 'START_FROM_OFFSET' : 'START_FROM_BEGINNING',
+            offset: bFrom.value === 'offset' ? Number(bOffset.value) || 0 : undefined,
+            maxRecords: max,
+          });
+          recs = res.records || [];
+        }
+        fill(records, recs.length ? recs.map((r) => recordRow(r, false)) : h('tr', h('td.muted', { colspan: '6' }, 'No records.')));
+        bInfo.textContent = `${recs.length} record${recs.length === 1 ? '' : 's'} from ${bTopic.value}, read at ${new Date().toLocaleTimeString()}`;
+      } catch (e) {
+        fill(bError, errorBox(e, 'Reading failed'));
+      }
+    });
+  });
+
+  // follow (SSE: /consume/stream)
+  let follow = null;
+  const stopFollowing = () => {
+    if (follow) follow.abort();
+    follow = null;
+    followBtn.textContent = 'Follow live';
+    followBtn.classList.remove('active');
+  };
+  followBtn.addEventListener('click', async () => {
+    if (follow) {
+      stopFollowing();
+      bInfo.textContent = 'Stopped following.';
+      return;
+    }
+    fill(bError);
+    if (!bTopic.value) {
+      fill(bError, errorBox(new Error('choose a topic')));
+      return;
+    }
+    const ctrl = new AbortController();
+    follow = ctrl;
+    followBtn.textContent = 'Stop following';
+    followBtn.classList.add('active');
+    const topic = bTopic.value;
+    const waiting = h('td.muted', { colspan: '6' }, `Connecting to ${topic}…`);
+    fill(records, h('tr.waiting', waiting));
+    bInfo.textContent = `Following ${topic} live`;
+    let count = 0;
+    const partition = bPartition.value === '' ? undefined : Number(bPartition.value);
+    try {
+      await stream(`${base}/consume/stream${qs({ topic, partition, startFrom: 'START_FROM_END' })}`, (msg) => {
+        const recs = msg.records || [];
+        if (!recs.length) return;
+        records.querySelector('tr.waiting')?.remove();
+        for (const r of recs) records.prepend(recordRow(r, true));
+        count += recs.length;
+        while (records.children.length > 500) records.lastChild.remove();
+        bInfo.textContent = `Following ${topic} live: ${count} new record${count === 1 ? '' : 's'}`;
+      }, {
+        signal: ctrl.signal,
+        // From here on every new record arrives (lkm fixed the end offsets before answering).
+        onOpen: () => {
+          waiting.textContent = `Waiting for new records on ${topic}…`;
+          waiting.parentElement?.setAttribute('data-open', '');
+        },
+      });
+      if (follow === ctrl) bInfo.textContent = `The stream of ${topic} ended.`;
+    } catch (e) {
+      if (e?.name !== 'AbortError') fill(bError, errorBox(e, `Following ${topic} failed`));
+    } finally {
+      if (follow === ctrl) stopFollowing();
+    }
+  });
+
+  loadTopics();
+  return () => stopFollowing();
+}
+
+// ---- consumer groups ----------------------------------------------------------------------
+
+function mountGroups(body, base) {
+  const list = h('div#groups');
+  const error = h('div');
+  fill(body, h('section.card',
+    h('div.card-head', h('h2', 'Consumer groups'), h('span.grow'), h('button.btn.small', { type: 'button', onclick: () => refresh() }, 'Refresh')),
+    error, list));
+  const open = new Set();
+  let lastKey = '';
+  const refresh = async () => {
+    try {
+      const res = await get(`${base}/groups`);
+      const groups = (res.groups || []).sort((a, b) => a.groupId.localeCompare(b.groupId));
+      // Lag is in each group's description.
+      const described = await Promise.allSettled(groups.map((g) => get(`${base}/groups/${seg(g.groupId)}`)));
+      fill(error);
+      const rows = groups.map((g, i) => (described[i].status === 'fulfilled' ? { ...g, ...described[i].value } : { ...g, describeError: errorText(described[i].reason) }));
+      const key = JSON.stringify([rows, [...open]]);
+      if (key === lastKey) return;
+      lastKey = key;
+      if (!rows.length) {
+        fill(list, h('p.muted', 'No consumer groups. Reading with a group id (or any Kafka consumer in a group) creates one.'));
+        return;
+      }
+      fill(list, h('table.data#groups-table',
+        h('thead', h('tr', ['Group', 'State', 'Protocol', 'Members', 'Total lag', ''].map((t) => h('th', t)))),
+        h('tbody', rows.map((g) => [
+          h('tr', { 'data-group': g.groupId },
+            h('td', g.groupId), h('td', g.state || '—'), h('td', [g.protocolType, g.protocol].filter(Boolean).join(' / ') || '—'),
+            h('td.num', String((g.members || []).length)),
+            h('td.num', { class: num(g.totalLag) > 0 ? 'lagging' : '', 'data-lag': num(g.totalLag) }, fmtNum(num(g.totalLag))),
+            h('td.right', h('button.btn.small', {
+              type: 'button',
+              onclick: () => {
+                if (open.has(g.groupId)) open.delete(g.groupId);
+                else open.add(g.groupId);
+                lastKey = '';
+                refresh();
+              },
+            }, open.has(g.groupId) ? 'Hide' : 'Partitions'))),
+          g.membersError || g.describeError
+            ? h('tr.note', h('td.small.muted', { colspan: '6' }, g.describeError ? `Not described: ${g.describeError}` : `Members: ${g.membersError}`))
+            : null,
+          open.has(g.groupId) ? h('tr.detail', h('td', { colspan: '6' }, h('table.data.compact',
+            h('thead', h('tr', ['Topic', 'Partition', 'Committed', 'High watermark', 'Lag'].map((t) => h('th', t)))),
+            h('tbody', (g.offsets || []).map((o) => h('tr',
+              h('td', o.topic), h('td.num', String(o.partition)),
+              h('td.num', num(o.committedOffset) < 0 ? 'none' : fmtNum(num(o.committedOffset))),
+              h('td.num', fmtNum(num(o.highWatermark))), h('td.num', { class: num(o.lag) > 0 ? 'lagging' : '' }, fmtNum(num(o.lag))))))),
+            (g.members || []).length ? h('p.small', `Members: ${g.members.map((m) => `${m.clientId || m.memberId} (${m.clientHost || '?'})`).join(', ')}`) : null)) : null,
+        ]))));
+    } catch (e) {
+      lastKey = '';
+      fill(error, errorBox(e, 'Listing consumer groups failed'));
+    }
+  };
+  return every(5000, refresh);
+}
