@@ -1,31 +1,13 @@
-//! The `lkm` command line.
+//! `lkm serve`: runs the server (gRPC, gRPC-web and REST on one port).
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
 use figment::providers::Serialized;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{Config, LogFormat, RuntimeKind};
 use crate::core::ports::PortRange;
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "lkm",
-    version,
-    about = "Local Kafka Manager: many isolated Kafka clusters on one machine"
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Run the lkm server (gRPC, gRPC-web and REST on one port).
-    Serve(ServeArgs),
-}
 
 #[derive(clap::Args, Debug, Default)]
 pub struct ServeArgs {
@@ -54,6 +36,15 @@ pub struct ServeArgs {
     /// Log format [default: text; env LKM_LOG_FORMAT]. Verbosity: LKM_LOG (e.g. "debug").
     #[arg(long, value_enum)]
     pub log_format: Option<LogFormat>,
+    /// Serve without authentication; only on a loopback listener [env LKM_AUTH=false].
+    #[arg(long)]
+    pub no_auth: bool,
+    /// TLS certificate chain (PEM) of the listener [env LKM_TLS_CERT].
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM) [env LKM_TLS_KEY].
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -85,6 +76,22 @@ impl ServeArgs {
         put(
             "log_format",
             self.log_format.and_then(|v| serde_json::to_value(v).ok()),
+        );
+        put(
+            "auth",
+            self.no_auth.then_some(serde_json::Value::Bool(false)),
+        );
+        put(
+            "tls_cert",
+            self.tls_cert
+                .as_ref()
+                .map(|v| v.display().to_string().into()),
+        );
+        put(
+            "tls_key",
+            self.tls_key
+                .as_ref()
+                .map(|v| v.display().to_string().into()),
         );
         Serialized::globals(serde_json::Value::Object(m))
     }
@@ -121,19 +128,15 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
-/// Runs the command line; the exit code on failure.
-pub async fn run(cli: Cli) -> Result<(), String> {
-    match cli.command {
-        Command::Serve(args) => {
-            let config = Config::load(args.config.as_deref(), args.overrides())
-                .map_err(|e| format!("configuration: {e}"))?;
-            init_logging(config.log_format);
-            let listener = tokio::net::TcpListener::bind(config.listen)
-                .await
-                .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-            crate::serve(listener, config, shutdown_signal())
-                .await
-                .map_err(|e| e.to_string())
-        }
-    }
+/// Runs the server until Ctrl-C or SIGTERM.
+pub async fn run(args: ServeArgs) -> Result<(), String> {
+    let config = Config::load(args.config.as_deref(), args.overrides())
+        .map_err(|e| format!("configuration: {e}"))?;
+    init_logging(config.log_format);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    crate::serve(listener, config, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
 }
