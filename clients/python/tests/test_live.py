@@ -1,0 +1,169 @@
+"""The helper layer against a live lkm server (see conftest.py): clusters from a template,
+records in every encoding, consumer groups, streams, errors, and a migration followed through
+its WatchOperation progress stream."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Callable
+
+import grpc
+import pytest
+
+import lkm_client
+from lkm_client import Json, LkmClient, Record, pb
+
+MakeCluster = Callable[[str], pb.Cluster]
+
+
+def test_templates(lkm: LkmClient, template: str) -> None:
+    ids = [t.id for t in lkm.list_templates()]
+    assert template in ids
+    assert "development" in ids
+
+
+def test_unknown_cluster_is_an_lkm_error_with_reason(lkm: LkmClient) -> None:
+    with pytest.raises(lkm_client.LkmError) as err:
+        lkm.get_cluster("lkmtest-does-not-exist")
+    assert err.value.code == grpc.StatusCode.NOT_FOUND
+    assert err.value.reason == "CLUSTER_NOT_FOUND"
+
+
+def test_create_wait_and_status(lkm: LkmClient, make_cluster: MakeCluster) -> None:
+    cluster = make_cluster("py-life")
+    assert cluster.status == pb.CLUSTER_STATUS_RUNNING, cluster.status_message
+    assert cluster.endpoints["kafka"]
+    status = lkm.wait_until_running(cluster.name, timeout=30)
+    assert status.status == pb.CLUSTER_STATUS_RUNNING
+    assert status.cluster_id == cluster.id
+    assert cluster.name in [c.name for c in lkm.list_clusters()]
+
+    # A stopped cluster never becomes running by itself: the wait ends at its deadline.
+    lkm.stop_cluster(cluster.name)
+    with pytest.raises(TimeoutError, match="not running"):
+        lkm.wait_until_running(cluster.name, timeout=1.0, poll_interval=0.2)
+    lkm.start_cluster(cluster.name)
+    assert lkm.wait_until_running(cluster.id, timeout=60).status == pb.CLUSTER_STATUS_RUNNING
+
+
+def test_produce_and_consume_every_encoding(lkm: LkmClient, make_cluster: MakeCluster) -> None:
+    cluster = make_cluster("py-data").name
+    topic = lkm.create_topic(cluster, "orders", partitions=2, configs={"retention.ms": "3600000"})
+    assert topic.partitions == 2
+    when = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    binary = bytes(range(256))
+    response = lkm.produce(
+        cluster,
+        "orders",
+        [
+            Record(key="o-1", value={"total": 42, "items": ["a", "b"]}, headers={"src": "py"}, partition=0, timestamp=when),
+            Record(key=b"\xff\x00", value=binary, partition=0),
+            Record(value="plain text ✓", partition=0),
+            Record(value=Json("a JSON string"), partition=1),
+        ],
+    )
+    assert response.failed_count == 0
+    assert [(r.partition, r.offset) for r in response.results] == [(0, 0), (0, 1), (0, 2), (1, 0)]
+
+    messages = lkm.consume(cluster, "orders", partition=0)
+    assert [m.offset for m in messages] == [0, 1, 2]
+    first, second, third = messages
+    assert first.key == "o-1"
+    assert json.loads(first.value) == {"total": 42, "items": ["a", "b"]}  # UTF-8: text
+    assert first.headers == [("src", b"py")]
+    assert first.timestamp == when
+    assert second.key == b"\xff\x00" and second.value == binary  # not UTF-8: bytes
+    assert third.value == "plain text ✓"
+
+    as_json = lkm.consume(cluster, "orders", partition=0, max_records=1, value_format="json")
+    assert as_json[0].value == {"total": 42, "items": ["a", "b"]}
+    as_bytes = lkm.consume(cluster, "orders", partition=0, offset=2, key_format="binary", value_format="binary")
+    assert [m.value for m in as_bytes] == ["plain text ✓".encode()]
+    other = lkm.consume(cluster, "orders", partition=1, value_format="json")
+    assert other[0].value == "a JSON string"
+
+
+def test_consumer_group_continues_where_it_left_off(lkm: LkmClient, make_cluster: MakeCluster) -> None:
+    cluster = make_cluster("py-group").name
+    lkm.create_topic(cluster, "events", partitions=1)
+    lkm.produce(cluster, "events", [f"e-{i}" for i in range(5)])
+    first = lkm.consume(cluster, "events", group_id="billing", max_records=3)
+    assert [m.value for m in first] == ["e-0", "e-1", "e-2"]
+    rest = lkm.consume(cluster, "events", group_id="billing")
+    assert [m.value for m in rest] == ["e-3", "e-4"]
+
+
+def test_consume_stream(lkm: LkmClient, make_cluster: MakeCluster) -> None:
+    cluster = make_cluster("py-stream").name
+    lkm.create_topic(cluster, "ticks", partitions=1)
+    lkm.produce(cluster, "ticks", [{"n": i} for i in range(25)])
+    got = list(lkm.consume_stream(cluster, "ticks", max_records=25, value_format="json", timeout=30))
+    assert [m.value for m in got] == [{"n": i} for i in range(25)]
+
+    # Following (max_records 0) until the caller has enough: closing the iterator ends the call.
+    stream = lkm.consume_stream(cluster, "ticks", timeout=30)
+    first = [next(stream) for _ in range(3)]
+    stream.close()
+    assert [m.offset for m in first] == [0, 1, 2]
+
+
+def test_migration_progress_stream(lkm: LkmClient, make_cluster: MakeCluster) -> None:
+    source = make_cluster("py-src").name
+    target = make_cluster("py-dst").name
+    lkm.create_topic(source, "orders", partitions=2)
+    n = 2000
+    for start in range(0, n, 500):
+        lkm.produce(
+            source,
+            "orders",
+            [Record(key=f"k-{i}", value=f"v-{i}".encode(), partition=i % 2) for i in range(start, start + 500)],
+        )
+
+    plan = lkm.migrate(source, target, topics=["orders"], dry_run=True)
+    assert plan.migration.topics[0].messages == n
+
+    operation = lkm.migrate(source, target, topics=["orders"])
+    assert operation.id
+    events = list(lkm.watch_operation(operation.id, timeout=120))
+    assert events, "WatchOperation sent nothing"
+    assert events[-1].final and events[-1].status == "SUCCEEDED", str(events[-1])
+    assert all(not e.final for e in events[:-1])
+    copied = [e.messages_copied for e in events]
+    assert copied == sorted(copied), "progress went backwards"
+    assert events[-1].messages_copied == n
+    assert events[-1].percent == pytest.approx(100.0)
+    assert events[-1].operation.migration.verified
+    assert sum(p.messages_copied for p in events[-1].partitions) == n
+
+    # A late watcher gets the final state at once.
+    assert lkm.wait_for_operation(operation.id, timeout=30).status == pb.OPERATION_STATUS_SUCCEEDED
+    copied_back = lkm.consume(target, "orders", max_records=n + 10)
+    assert len(copied_back) == n
+
+    # Migrating again conflicts (the target topic has records now): the operation fails or the
+    # server refuses it; either way nothing is copied twice.
+    with pytest.raises((lkm_client.OperationFailed, lkm_client.LkmError)):
+        again = lkm.migrate(source, target, topics=["orders"])
+        lkm.wait_for_operation(again.id, timeout=60)
+    assert len(lkm.consume(target, "orders", max_records=n + 10)) == n
+
+
+def test_server_checks_the_token(server: str, token: str | None, lkm: LkmClient) -> None:
+    """With authentication on (the server wrote an admin token), calls without the token are
+    refused and calls with it go through, on unary and streaming methods alike."""
+    if not token:
+        pytest.skip("the server hands out no token (authentication off)")
+    assert lkm.token == token
+    assert lkm.list_templates()
+    with lkm_client.connect(server, token="") as anonymous:
+        with pytest.raises(lkm_client.LkmError) as err:
+            anonymous.list_templates()
+        assert err.value.code == grpc.StatusCode.UNAUTHENTICATED
+        with pytest.raises(lkm_client.LkmError) as err:
+            list(anonymous.watch_operation("no-such-operation", timeout=10))
+        assert err.value.code == grpc.StatusCode.UNAUTHENTICATED
+    with lkm_client.connect(server, token="not-the-token") as wrong:
+        with pytest.raises(lkm_client.LkmError) as err:
+            wrong.list_templates()
+        assert err.value.code == grpc.StatusCode.UNAUTHENTICATED
