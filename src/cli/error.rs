@@ -54,7 +54,25 @@ impl fmt::Display for CliError {
                 } else {
                     s.message()
                 };
-                write!(f, "{message} ({})", code_name(s.code()))?;
+                write!(f, "{message}")?;
+                // A failed connection: tonic's "transport error" says little without its causes.
+                let broken = connection_broke(s);
+                if broken
+                    && s.message() == "transport error"
+                    && let Some(cause) = std::error::Error::source(s)
+                {
+                    let chain = super::client::error_chain(cause);
+                    let chain = chain.strip_prefix("transport error: ").unwrap_or(&chain);
+                    write!(f, ": {chain}")?;
+                }
+                write!(f, " ({})", code_name(s.code()))?;
+                if broken {
+                    write!(
+                        f,
+                        "\nhint: the connection to the server failed; if it serves TLS \
+                         (lkm serve --tls-cert), use an https:// --server"
+                    )?;
+                }
                 if s.code() == Code::Unauthenticated {
                     write!(
                         f,
@@ -68,6 +86,18 @@ impl fmt::Display for CliError {
             CliError::BrokenPipe => f.write_str("output closed"),
         }
     }
+}
+
+/// Whether `s` is the client's own report of a broken connection (not the server's answer),
+/// e.g. plain HTTP/2 sent to a TLS listener.
+fn connection_broke(s: &tonic::Status) -> bool {
+    let m = s.message();
+    matches!(
+        s.code(),
+        Code::Unknown | Code::Internal | Code::Unavailable | Code::Cancelled
+    ) && (m == "transport error"
+        || m.starts_with("h2 protocol error")
+        || m.starts_with("operation was canceled"))
 }
 
 /// The canonical name of a gRPC code, as in google.rpc.Code (`NOT_FOUND`).

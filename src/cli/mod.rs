@@ -18,6 +18,7 @@ mod serve;
 mod templates;
 mod topics;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -31,6 +32,8 @@ const AFTER_HELP: &str = "\
 Client commands talk to a running `lkm serve` over gRPC. Every call carries the token as
 `authorization: Bearer <token>`: --token, else LKM_TOKEN, else the file admin.token in the
 data directory ($LKM_DATA_DIR, else ~/.local/share/lkm), which lkm serve writes.
+An https:// server's certificate is checked against the system's root certificates and
+--ca-cert (e.g. the self-signed certificate given to lkm serve --tls-cert).
 
 Exit status: 0 on success; 1 on failure, with the server's message and gRPC code on stderr.
 With --output json, stdout holds one JSON document (proto3 JSON), or one document per line
@@ -85,6 +88,25 @@ pub struct GlobalArgs {
     /// unbounded]. Streams (--follow, watching an operation) are not cut off.
     #[arg(long, global = true, value_parser = parse::duration, help_heading = "Client options")]
     pub timeout: Option<Duration>,
+    /// PEM file of a CA or self-signed certificate to trust for an https:// server, in
+    /// addition to the system's root certificates.
+    #[arg(
+        long,
+        global = true,
+        env = "LKM_CA_CERT",
+        value_name = "PEM_FILE",
+        help_heading = "Client options"
+    )]
+    pub ca_cert: Option<PathBuf>,
+    /// The name the https:// server's certificate must carry [default: the host of --server].
+    #[arg(
+        long,
+        global = true,
+        env = "LKM_TLS_SERVER_NAME",
+        value_name = "NAME",
+        help_heading = "Client options"
+    )]
+    pub tls_server_name: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -153,8 +175,17 @@ pub async fn run(cli: Cli) -> Result<(), String> {
 }
 
 async fn client_command(global: GlobalArgs, command: Command) -> CliResult {
-    let api =
-        client::Client::connect(&global.server, global.token.as_deref(), global.timeout).await?;
+    let tls = client::TlsOptions {
+        ca_cert: global.ca_cert,
+        server_name: global.tls_server_name,
+    };
+    let api = client::Client::connect(
+        &global.server,
+        global.token.as_deref(),
+        global.timeout,
+        &tls,
+    )
+    .await?;
     let ctx = Ctx {
         api,
         output: global.output,
