@@ -342,6 +342,7 @@ fn matrix() -> Vec<Case> {
             dev(json!({"groupId": "g"})),
             vec![("groups.write", "dev1")],
         ),
+        (m(&format!("{c}GetHostResources")), json!({}), vec![]),
         ("lkm.v1.TemplateService/ListTemplates", json!({}), vec![]),
         (
             "lkm.v1.TemplateService/GetTemplate",

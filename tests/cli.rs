@@ -286,6 +286,26 @@ async fn create_produce_consume_migrate_compare_delete() {
         "{differs:?}"
     );
 
+    // A replication's dry run names what it would create, and creates nothing.
+    let would = lkm
+        .run(&["replicate", "src", "dst", "--dry-run"])
+        .await
+        .ok();
+    assert!(would.stdout.contains("dry run"), "{would:?}");
+    assert!(would.stdout.contains("WOULD CREATE"), "{would:?}");
+    let row = would
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("dst"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(row.contains("extra") && row.contains("orders"), "{would:?}");
+    let on_dst = lkm.run(&["topics", "list", "dst", "-o", "json"]).await.ok();
+    assert!(
+        !on_dst.stdout.contains("\"extra\""),
+        "a dry run creates nothing: {on_dst:?}"
+    );
+
     // A second migration of the same topic would mix data: the plan says so and fails.
     let conflict = lkm
         .run(&["migrate", "src", "dst", "--topic", "orders", "--dry-run"])
@@ -321,10 +341,14 @@ async fn create_produce_consume_migrate_compare_delete() {
         &["topics", "list", "src", "-o", "json"],
         &["topics", "describe", "src", "orders", "-o", "json"],
         &["templates", "list", "-o", "json"],
+        &["host", "-o", "json"],
     ] {
         lkm.run(args).await.ok().json();
     }
 
+    let host = lkm.run(&["host"]).await.ok();
+    assert!(host.stdout.contains("Memory free:"), "{host:?}");
+    assert!(host.stdout.contains("(2 clusters)"), "{host:?}");
     for name in ["dst", "src"] {
         let deleted = lkm.run(&["clusters", "delete", name, "--force"]).await.ok();
         assert!(deleted.stdout.contains("deleted"), "{deleted:?}");

@@ -522,3 +522,76 @@ async fn broker_dying_at_start_fails_with_its_log() {
     assert!(broker.join("broker.log").is_file());
     env.finish().await;
 }
+
+/// GetHostResources: what the host has, and what running clusters hold of it (gRPC and
+/// REST agree).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn host_resources_count_running_clusters() {
+    let Some(tansu) = need_tansu() else { return };
+    let Some(env) = process_env(&tansu).await else {
+        return;
+    };
+    let mut grpc = env.server.clusters().await;
+    let host = |grpc: &mut Clusters| {
+        let mut grpc = grpc.clone();
+        async move {
+            grpc.get_host_resources(GetHostResourcesRequest {})
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    let idle = host(&mut grpc).await;
+    assert_eq!(idle.runtime, "process");
+    assert_eq!((idle.running_clusters, idle.reserved_memory_mb), (0, 0));
+    assert!(idle.total_memory_mb > 0 && idle.cpu_count >= 1, "{idle:?}");
+    assert!(idle.free_memory_mb <= idle.total_memory_mb, "{idle:?}");
+    assert!(idle.free_disk_mb > 0, "{idle:?}");
+
+    let c = grpc
+        .create_cluster(CreateClusterRequest {
+            name: "hostres".into(),
+            template_id: "tansu-dev".into(),
+            auto_start: Some(true),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .cluster
+        .unwrap();
+    assert_eq!(c.status(), ClusterStatus::Running, "{}", c.status_message);
+    let busy = host(&mut grpc).await;
+    assert_eq!(busy.running_clusters, 1);
+    assert!(busy.reserved_memory_mb >= 128, "{busy:?}");
+    assert!(
+        busy.free_memory_mb <= busy.total_memory_mb - busy.reserved_memory_mb,
+        "{busy:?}"
+    );
+
+    let res = reqwest::get(env.server.rest("/host/resources"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let v: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(v["runningClusters"], 1, "{v}");
+    assert_eq!(v["runtime"], "process", "{v}");
+    assert_eq!(
+        v["reservedMemoryMb"].as_str(),
+        Some(busy.reserved_memory_mb.to_string().as_str()),
+        "int64 is a JSON string: {v}"
+    );
+
+    grpc.stop_cluster(StopClusterRequest {
+        cluster_id: c.id.clone(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let stopped = host(&mut grpc).await;
+    assert_eq!(
+        (stopped.running_clusters, stopped.reserved_memory_mb),
+        (0, 0)
+    );
+    env.finish().await;
+}

@@ -151,6 +151,7 @@ impl Fixture {
                 target_cluster_ids: targets.iter().map(|t| t.to_string()).collect(),
                 topics: topics.iter().map(|t| t.to_string()).collect(),
                 preserve_partitions,
+                dry_run: false,
             })
             .await
             .map(|r| r.into_inner().operation.unwrap())
@@ -250,6 +251,44 @@ async fn replicate_to_two_targets() {
     f.topic("source", "audit", 1, &[]).await;
     // The conflict: target-b already has `events`, with more partitions.
     f.topic("target-b", "events", 4, &[]).await;
+
+    // A dry run first: the plan, finished at once, and nothing created.
+    let plan = f
+        .ops
+        .replicate_topics(ReplicateTopicsRequest {
+            source_cluster_id: "source".into(),
+            target_cluster_ids: vec!["target-a".into(), "target-b".into()],
+            dry_run: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .operation
+        .unwrap();
+    assert!(plan.dry_run);
+    assert_eq!(
+        plan.status(),
+        OperationStatus::Succeeded,
+        "{}",
+        plan.error_message
+    );
+    assert_eq!(plan.progress_percent, 100.0);
+    let [plan_a, plan_b] = targets(&plan) else {
+        panic!("two targets: {:?}", targets(&plan));
+    };
+    assert_eq!(plan_a.topics_created, ["audit", "events", "orders"]);
+    assert_eq!(plan_b.topics_created, ["audit", "orders"]);
+    assert_eq!(plan_b.conflicts.len(), 1);
+    assert_eq!(plan_b.conflicts[0].topic, "events");
+    assert!(
+        f.topics("target-a").await.is_empty(),
+        "a dry run creates nothing"
+    );
+    assert_eq!(
+        f.topics("target-b").await.keys().collect::<Vec<_>>(),
+        ["events"]
+    );
 
     let op = f
         .replicate("source", &["target-a", "target-b"], &[], None)
@@ -380,7 +419,11 @@ async fn replicate_to_two_targets() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(listed.operations.len(), 2);
+    assert_eq!(
+        listed.operations.len(),
+        3,
+        "two replications and the dry run"
+    );
     assert!(
         listed
             .operations

@@ -202,6 +202,14 @@ impl ClusterService for ClusterApi {
         Ok(Response::new(GetClusterComposeResponse { yaml }))
     }
 
+    #[tracing::instrument(skip_all)]
+    async fn get_host_resources(
+        &self,
+        _request: Request<GetHostResourcesRequest>,
+    ) -> GrpcResult<GetHostResourcesResponse> {
+        Ok(Response::new(self.core.clusters.host().await?))
+    }
+
     #[tracing::instrument(skip_all, fields(cluster = %request.get_ref().cluster_id))]
     async fn list_topics(
         &self,

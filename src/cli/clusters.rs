@@ -530,3 +530,37 @@ fn join(ports: &[i32]) -> String {
         .collect::<Vec<_>>()
         .join(",")
 }
+
+/// `lkm host`: what the host has for new clusters.
+pub async fn host(ctx: &Ctx) -> CliResult {
+    let h = ctx
+        .api
+        .clusters()
+        .get_host_resources(ctx.api.req(pb::GetHostResourcesRequest {}))
+        .await?
+        .into_inner();
+    if ctx.json() {
+        return output::json(&h);
+    }
+    let mib = |v: i64| output::bytes(v.saturating_mul(1024 * 1024));
+    output::print(&output::fields(&[
+        ("Memory free", mib(h.free_memory_mb)),
+        ("Memory available", mib(h.available_memory_mb)),
+        ("Memory total", mib(h.total_memory_mb)),
+        (
+            "Held by running clusters",
+            format!(
+                "{} ({})",
+                mib(h.reserved_memory_mb),
+                output::plural(i64::from(h.running_clusters), "cluster")
+            ),
+        ),
+        ("Disk free", mib(h.free_disk_mb)),
+        ("CPUs", h.cpu_count.to_string()),
+        ("Runtime", h.runtime.clone()),
+        (
+            "Resource guard",
+            if h.resource_guard { "on" } else { "off" }.to_string(),
+        ),
+    ]))
+}

@@ -57,6 +57,9 @@ pub struct ReplicateArgs {
     /// other partition counts as conflicts).
     #[arg(long)]
     pub no_preserve_partitions: bool,
+    /// Show what would be created, what already matches and the conflicts; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Start the replication and return at once.
     #[arg(long)]
     pub detach: bool,
@@ -114,11 +117,21 @@ pub async fn replicate(ctx: &Ctx, a: ReplicateArgs) -> CliResult {
             target_cluster_ids: a.targets,
             topics: a.topics,
             preserve_partitions: a.no_preserve_partitions.then_some(false),
+            dry_run: a.dry_run,
         }))
         .await?
         .into_inner()
         .operation
         .unwrap_or_default();
+    if a.dry_run {
+        if ctx.json() {
+            output::json(&op)?;
+        } else {
+            output::line(&format!("Plan for {what} (dry run: nothing changed)"))?;
+            output::print(&operation_text(&op, &cluster_names(ctx).await))?;
+        }
+        return ended(&op);
+    }
     started(ctx, &op, a.detach, &what).await
 }
 

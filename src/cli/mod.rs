@@ -138,6 +138,8 @@ pub enum Command {
     /// Cross-cluster operations: list, inspect, watch, cancel.
     #[command(subcommand, visible_alias = "operations")]
     Ops(operations::OpsCmd),
+    /// Memory, disk and CPUs the host has for new clusters (after what running clusters hold).
+    Host,
     /// Print a shell completion script (e.g. `lkm completions bash > /etc/bash_completion.d/lkm`).
     Completions {
         /// The shell.
@@ -201,6 +203,7 @@ async fn client_command(global: GlobalArgs, command: Command) -> CliResult {
         Command::Replicate(args) => migrate::replicate(&ctx, args).await,
         Command::Compare(args) => compare::compare(&ctx, args).await,
         Command::Ops(cmd) => operations::run(&ctx, cmd).await,
+        Command::Host => clusters::host(&ctx).await,
         Command::Serve(_) | Command::Completions { .. } => Ok(()),
     }
 }

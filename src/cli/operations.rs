@@ -246,7 +246,9 @@ pub(super) fn operation_text(op: &pb::Operation, names: &HashMap<String, String>
     ]);
     match &op.results {
         Some(pb::operation::Results::Migration(_)) => text.push_str(&migration_text(op)),
-        Some(pb::operation::Results::Replication(r)) => text.push_str(&replication_text(r, names)),
+        Some(pb::operation::Results::Replication(r)) => {
+            text.push_str(&replication_text(r, names, op.dry_run))
+        }
         None => {}
     }
     text
@@ -380,10 +382,14 @@ pub(super) fn migration_text(op: &pb::Operation) -> String {
     text
 }
 
-fn replication_text(r: &pb::ReplicationResult, names: &HashMap<String, String>) -> String {
+fn replication_text(
+    r: &pb::ReplicationResult,
+    names: &HashMap<String, String>,
+    dry_run: bool,
+) -> String {
     let mut t = Table::new(&[
         "TARGET",
-        "CREATED",
+        if dry_run { "WOULD CREATE" } else { "CREATED" },
         "ALREADY MATCHING",
         "CONFLICTS",
         "ERROR",

@@ -42,6 +42,7 @@ proto_names!(
     DeleteClusterResponse,
     GetClusterStatusResponse,
     GetClusterComposeResponse,
+    GetHostResourcesResponse,
     ListTemplatesResponse,
     DeleteTemplateResponse,
     ListTopicsResponse,

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::kafka::KafkaPool;
-use crate::pb::{Cluster, ClusterStatus, GetClusterStatusResponse};
+use crate::pb::{Cluster, ClusterStatus, GetClusterStatusResponse, GetHostResourcesResponse};
 use crate::registry::Registry;
 use crate::runtime::{Liveness, Observed, Runtime, StartOptions};
 
@@ -290,24 +290,53 @@ impl ClusterManager {
         } else {
             self.templates.get(&cluster.template_id).await.ok()
         };
-        let reserved: u64 = self
-            .registry
-            .list_clusters()
-            .await?
-            .iter()
-            .filter(|c| c.id != cluster.id)
-            .filter(|c| matches!(c.status(), ClusterStatus::Running | ClusterStatus::Starting))
-            .map(resources::memory_estimate_mb)
-            .sum();
-        let root = self.settings.data_root.clone();
-        let free = tokio::task::spawn_blocking(move || resources::host_free(&root, reserved))
-            .await
-            .map_err(|e| Error::internal(format!("resource check: {e}")))?;
+        let (_, snapshot) = self.host_resources(Some(&cluster.id)).await?;
         resources::check(
             &cluster.name,
             resources::requirement(cluster, template.as_ref()),
-            free,
+            snapshot.free,
         )
+    }
+
+    /// The memory held by running and starting clusters (other than `except`), and the host's
+    /// resources with it taken off.
+    async fn host_resources(
+        &self,
+        except: Option<&str>,
+    ) -> Result<(Vec<Cluster>, resources::HostSnapshot)> {
+        let running: Vec<Cluster> = self
+            .registry
+            .list_clusters()
+            .await?
+            .into_iter()
+            .filter(|c| Some(c.id.as_str()) != except && !is_external(c))
+            .filter(|c| matches!(c.status(), ClusterStatus::Running | ClusterStatus::Starting))
+            .collect();
+        let reserved: u64 = running.iter().map(resources::memory_estimate_mb).sum();
+        let root = self.settings.data_root.clone();
+        let snapshot =
+            tokio::task::spawn_blocking(move || resources::host_snapshot(&root, reserved))
+                .await
+                .map_err(|e| Error::internal(format!("resource check: {e}")))?;
+        Ok((running, snapshot))
+    }
+
+    /// What the host has for new clusters (GetHostResources).
+    pub async fn host(&self) -> Result<GetHostResourcesResponse> {
+        let (running, h) = self.host_resources(None).await?;
+        let reserved: u64 = running.iter().map(resources::memory_estimate_mb).sum();
+        let mb = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        Ok(GetHostResourcesResponse {
+            total_memory_mb: mb(h.total_memory_mb),
+            available_memory_mb: mb(h.available_memory_mb),
+            reserved_memory_mb: mb(reserved),
+            free_memory_mb: mb(h.free.memory_mb),
+            free_disk_mb: mb(h.free.disk_mb),
+            cpu_count: i32::try_from(h.cpu_count).unwrap_or(i32::MAX),
+            running_clusters: i32::try_from(running.len()).unwrap_or(i32::MAX),
+            runtime: self.runtime.kind().to_string(),
+            resource_guard: self.settings.resource_guard,
+        })
     }
 
     /// Bytes the cluster uses: its data directory plus what the runtime keeps elsewhere.

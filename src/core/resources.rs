@@ -81,9 +81,23 @@ pub fn requirement(c: &Cluster, template: Option<&ClusterTemplate>) -> Requireme
     }
 }
 
+/// The host's memory and disk as the resource guard sees them, in MiB.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HostSnapshot {
+    pub total_memory_mb: u64,
+    pub available_memory_mb: u64,
+    pub free: HostFree,
+    pub cpu_count: u32,
+}
+
 /// Free memory (available memory, less what running clusters may still grow into) and free
 /// disk under `data_dir`.
 pub fn host_free(data_dir: &Path, reserved_by_running_mb: u64) -> HostFree {
+    host_snapshot(data_dir, reserved_by_running_mb).free
+}
+
+/// Total, available and free memory, free disk under `data_dir`, and the CPU count.
+pub fn host_snapshot(data_dir: &Path, reserved_by_running_mb: u64) -> HostSnapshot {
     use sysinfo::{Disks, System};
     let mut sys = System::new();
     sys.refresh_memory();
@@ -102,7 +116,15 @@ pub fn host_free(data_dir: &Path, reserved_by_running_mb: u64) -> HostFree {
         .max_by_key(|d| d.mount_point().as_os_str().len())
         .map(|d| mb(d.available_space()))
         .unwrap_or(u64::MAX);
-    HostFree { memory_mb, disk_mb }
+    let cpu_count = std::thread::available_parallelism()
+        .map(|n| u32::try_from(n.get()).unwrap_or(u32::MAX))
+        .unwrap_or(1);
+    HostSnapshot {
+        total_memory_mb: total,
+        available_memory_mb: available,
+        free: HostFree { memory_mb, disk_mb },
+        cpu_count,
+    }
 }
 
 /// Refuses below the minimum; returns warnings below the recommendation.

@@ -23,6 +23,14 @@ def test_templates(lkm: LkmClient, template: str) -> None:
     assert "development" in ids
 
 
+def test_host_resources(lkm: LkmClient) -> None:
+    host = lkm.host_resources()
+    assert host.total_memory_mb > 0
+    assert 0 <= host.free_memory_mb <= host.total_memory_mb
+    assert host.cpu_count >= 1
+    assert host.runtime in ("docker", "process", "none")
+
+
 def test_unknown_cluster_is_an_lkm_error_with_reason(lkm: LkmClient) -> None:
     with pytest.raises(lkm_client.LkmError) as err:
         lkm.get_cluster("lkmtest-does-not-exist")

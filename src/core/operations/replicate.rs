@@ -75,6 +75,7 @@ pub async fn start(
         target_cluster_ids: targets.iter().map(|t| t.id.clone()).collect(),
         topics,
         preserve_partitions: req.preserve_partitions.unwrap_or(true),
+        dry_run: req.dry_run,
         status: OperationStatus::Pending as i32,
         created_at: Some(time::now()),
         created_by,
@@ -89,6 +90,13 @@ pub async fn start(
         })),
         ..Default::default()
     };
+    if req.dry_run {
+        // Nothing is changed, so nothing is claimed: the plan is worked out now and recorded.
+        mgr.registry.insert_operation(&op).await?;
+        let op = drive(mgr, op, &src, &targets, &CancellationToken::new()).await;
+        tracing::info!(operation = %op.id, source = %src.name, "replication dry run");
+        return Ok(op);
+    }
     let claims = targets
         .iter()
         .flat_map(|t| op.topics.iter().map(|topic| (t.id.clone(), topic.clone())))
@@ -114,36 +122,49 @@ fn spawn(
     let mgr = mgr.clone();
     tokio::spawn(async move {
         let id = op.id.clone();
-        let mut tracker = Tracker::new(mgr.clone(), op);
-        let outcome = run(&mgr, &mut tracker, &src, &targets, &cancel).await;
-        let failed: Vec<String> = replication(&tracker.op)
-            .iter()
-            .zip(&targets)
-            .filter(|(r, _)| !r.error.is_empty())
-            .map(|(r, t)| format!("{}: {}", t.name, r.error))
-            .collect();
-        let (status, error) = match outcome {
-            Ok(()) if cancel.is_cancelled() => (
-                OperationStatus::Cancelled,
-                "cancelled on request".to_string(),
-            ),
-            Ok(()) if failed.is_empty() => (OperationStatus::Succeeded, String::new()),
-            Ok(()) => (
-                OperationStatus::Failed,
-                format!(
-                    "replication failed on {} of {} target(s): {}",
-                    failed.len(),
-                    targets.len(),
-                    failed.join("; ")
-                ),
-            ),
-            Err(e) => (OperationStatus::Failed, e.to_string()),
-        };
-        if let Err(e) = tracker.finish(status, &error).await {
-            tracing::error!(operation = %id, error = %e, "cannot record the end of the operation");
-        }
+        drive(&mgr, op, &src, &targets, &cancel).await;
         mgr.release(&id);
     });
+}
+
+/// Runs the replication to its end, records the outcome and returns the final operation.
+async fn drive(
+    mgr: &Arc<OperationManager>,
+    op: Operation,
+    src: &Cluster,
+    targets: &[Cluster],
+    cancel: &CancellationToken,
+) -> Operation {
+    let id = op.id.clone();
+    let mut tracker = Tracker::new(mgr.clone(), op);
+    let outcome = run(mgr, &mut tracker, src, targets, cancel).await;
+    let failed: Vec<String> = replication(&tracker.op)
+        .iter()
+        .zip(targets)
+        .filter(|(r, _)| !r.error.is_empty())
+        .map(|(r, t)| format!("{}: {}", t.name, r.error))
+        .collect();
+    let (status, error) = match outcome {
+        Ok(()) if cancel.is_cancelled() => (
+            OperationStatus::Cancelled,
+            "cancelled on request".to_string(),
+        ),
+        Ok(()) if failed.is_empty() => (OperationStatus::Succeeded, String::new()),
+        Ok(()) => (
+            OperationStatus::Failed,
+            format!(
+                "replication failed on {} of {} target(s): {}",
+                failed.len(),
+                targets.len(),
+                failed.join("; ")
+            ),
+        ),
+        Err(e) => (OperationStatus::Failed, e.to_string()),
+    };
+    if let Err(e) = tracker.finish(status, &error).await {
+        tracing::error!(operation = %id, error = %e, "cannot record the end of the operation");
+    }
+    tracker.op
 }
 
 fn replication(op: &Operation) -> &[TargetReplication] {
@@ -262,6 +283,11 @@ async fn replicate_to(
                         Some(d) => r.conflicts.push(d),
                         None => r.topics_matching.push(topic.clone()),
                     }
+                }
+            }
+            None if tracker.op.dry_run => {
+                if let Some(r) = target_mut(&mut tracker.op, index) {
+                    r.topics_created.push(topic.clone());
                 }
             }
             None => {

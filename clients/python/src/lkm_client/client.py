@@ -154,6 +154,12 @@ class LkmClient:
         with _rpc():
             return list(self.templates.ListTemplates(template_service_pb2.ListTemplatesRequest()).templates)
 
+    def host_resources(self) -> cluster_service_pb2.GetHostResourcesResponse:
+        """What the host has for new clusters: memory and disk free after what running clusters
+        hold (the figures lkm's resource guard compares a template's requirements with)."""
+        with _rpc():
+            return self.clusters.GetHostResources(cluster_service_pb2.GetHostResourcesRequest())
+
     # ---- clusters ----------------------------------------------------------------------------
 
     def create_cluster(

@@ -522,7 +522,8 @@ export type TargetReplication = Message<"lkm.v1.TargetReplication"> & {
   /**
    * Topics created on the target: the source's partition count (with preserve_partitions;
    * otherwise the target cluster's default), the source's replication factor (at most the
-   * target's broker count) and the configs set on the source topic.
+   * target's broker count) and the configs set on the source topic. In a dry run: the
+   * topics that would be created.
    *
    * @generated from field: repeated string topics_created = 2;
    */

@@ -98,6 +98,8 @@ from .cluster_service_pb2 import (
     ResetConsumerGroupOffsetsResponse as ResetConsumerGroupOffsetsResponse,
     DeleteConsumerGroupRequest as DeleteConsumerGroupRequest,
     DeleteConsumerGroupResponse as DeleteConsumerGroupResponse,
+    GetHostResourcesRequest as GetHostResourcesRequest,
+    GetHostResourcesResponse as GetHostResourcesResponse,
 )
 from .cluster_service_pb2_grpc import (
     ClusterServiceStub as ClusterServiceStub,
@@ -317,6 +319,8 @@ __all__ = [
     "ResetConsumerGroupOffsetsResponse",
     "DeleteConsumerGroupRequest",
     "DeleteConsumerGroupResponse",
+    "GetHostResourcesRequest",
+    "GetHostResourcesResponse",
     "ClusterServiceStub",
     "ClusterServiceServicer",
     "add_ClusterServiceServicer_to_server",

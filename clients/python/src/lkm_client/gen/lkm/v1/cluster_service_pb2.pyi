@@ -491,3 +491,29 @@ class DeleteConsumerGroupRequest(_message.Message):
 class DeleteConsumerGroupResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class GetHostResourcesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetHostResourcesResponse(_message.Message):
+    __slots__ = ("total_memory_mb", "available_memory_mb", "reserved_memory_mb", "free_memory_mb", "free_disk_mb", "cpu_count", "running_clusters", "runtime", "resource_guard")
+    TOTAL_MEMORY_MB_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_MEMORY_MB_FIELD_NUMBER: _ClassVar[int]
+    RESERVED_MEMORY_MB_FIELD_NUMBER: _ClassVar[int]
+    FREE_MEMORY_MB_FIELD_NUMBER: _ClassVar[int]
+    FREE_DISK_MB_FIELD_NUMBER: _ClassVar[int]
+    CPU_COUNT_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_CLUSTERS_FIELD_NUMBER: _ClassVar[int]
+    RUNTIME_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_GUARD_FIELD_NUMBER: _ClassVar[int]
+    total_memory_mb: int
+    available_memory_mb: int
+    reserved_memory_mb: int
+    free_memory_mb: int
+    free_disk_mb: int
+    cpu_count: int
+    running_clusters: int
+    runtime: str
+    resource_guard: bool
+    def __init__(self, total_memory_mb: _Optional[int] = ..., available_memory_mb: _Optional[int] = ..., reserved_memory_mb: _Optional[int] = ..., free_memory_mb: _Optional[int] = ..., free_disk_mb: _Optional[int] = ..., cpu_count: _Optional[int] = ..., running_clusters: _Optional[int] = ..., runtime: _Optional[str] = ..., resource_guard: _Optional[bool] = ...) -> None: ...

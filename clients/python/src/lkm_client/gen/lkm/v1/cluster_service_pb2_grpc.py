@@ -150,6 +150,11 @@ class ClusterServiceStub:
                 request_serializer=lkm_dot_v1_dot_cluster__service__pb2.DeleteConsumerGroupRequest.SerializeToString,
                 response_deserializer=lkm_dot_v1_dot_cluster__service__pb2.DeleteConsumerGroupResponse.FromString,
                 _registered_method=True)
+        self.GetHostResources = channel.unary_unary(
+                '/lkm.v1.ClusterService/GetHostResources',
+                request_serializer=lkm_dot_v1_dot_cluster__service__pb2.GetHostResourcesRequest.SerializeToString,
+                response_deserializer=lkm_dot_v1_dot_cluster__service__pb2.GetHostResourcesResponse.FromString,
+                _registered_method=True)
 
 
 class ClusterServiceServicer:
@@ -319,6 +324,14 @@ class ClusterServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetHostResources(self, request, context):
+        """What the host has for new clusters: memory and disk free after what running clusters
+        hold (the figures the resource guard compares a template's requirements with).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ClusterServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -436,6 +449,11 @@ def add_ClusterServiceServicer_to_server(servicer, server):
                     servicer.DeleteConsumerGroup,
                     request_deserializer=lkm_dot_v1_dot_cluster__service__pb2.DeleteConsumerGroupRequest.FromString,
                     response_serializer=lkm_dot_v1_dot_cluster__service__pb2.DeleteConsumerGroupResponse.SerializeToString,
+            ),
+            'GetHostResources': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetHostResources,
+                    request_deserializer=lkm_dot_v1_dot_cluster__service__pb2.GetHostResourcesRequest.FromString,
+                    response_serializer=lkm_dot_v1_dot_cluster__service__pb2.GetHostResourcesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1060,6 +1078,33 @@ class ClusterService:
             '/lkm.v1.ClusterService/DeleteConsumerGroup',
             lkm_dot_v1_dot_cluster__service__pb2.DeleteConsumerGroupRequest.SerializeToString,
             lkm_dot_v1_dot_cluster__service__pb2.DeleteConsumerGroupResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetHostResources(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkm.v1.ClusterService/GetHostResources',
+            lkm_dot_v1_dot_cluster__service__pb2.GetHostResourcesRequest.SerializeToString,
+            lkm_dot_v1_dot_cluster__service__pb2.GetHostResourcesResponse.FromString,
             options,
             channel_credentials,
             insecure,

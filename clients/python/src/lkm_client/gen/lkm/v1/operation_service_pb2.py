@@ -28,7 +28,7 @@ from lkm_client.gen.lkm.v1 import annotations_pb2 as lkm_dot_v1_dot_annotations_
 from lkm_client.gen.lkm.v1 import operation_pb2 as lkm_dot_v1_dot_operation__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1elkm/v1/operation_service.proto\x12\x06lkm.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18lkm/v1/annotations.proto\x1a\x16lkm/v1/operation.proto\"\x80\x02\n\x12MigrateDataRequest\x12\x19\n\x11source_cluster_id\x18\x01 \x01(\t\x12\x19\n\x11target_cluster_id\x18\x02 \x01(\t\x12\x0e\n\x06topics\x18\x03 \x03(\t\x12\x1f\n\x17include_consumer_groups\x18\x04 \x01(\x08\x12 \n\x13preserve_timestamps\x18\x05 \x01(\x08H\x00\x88\x01\x01\x12 \n\x13preserve_partitions\x18\x06 \x01(\x08H\x01\x88\x01\x01\x12\x0f\n\x07\x64ry_run\x18\x07 \x01(\x08\x42\x16\n\x14_preserve_timestampsB\x16\n\x14_preserve_partitions\";\n\x13MigrateDataResponse\x12$\n\toperation\x18\x01 \x01(\x0b\x32\x11.lkm.v1.Operation\"\x99\x01\n\x16ReplicateTopicsRequest\x12\x19\n\x11source_cluster_id\x18\x01 \x01(\t\x12\x1a\n\x12target_cluster_ids\x18\x02 \x03(\t\x12\x0e\n\x06topics\x18\x03 \x03(\t\x12 \n\x13preserve_partitions\x18\x04 \x01(\x08H\x00\x88\x01\x01\x42\x16\n\x14_preserve_partitions\"?\n\x17ReplicateTopicsResponse\x12$\n\toperation\x18\x01 \x01(\x0b\x32\x11.lkm.v1.Operation\"^\n\x16\x43ompareClustersRequest\x12\x16\n\x0esource_cluster\x18\x01 \x01(\t\x12\x16\n\x0etarget_cluster\x18\x02 \x01(\t\x12\x14\n\x0cinclude_data\x18\x03 \x01(\x08\"J\n\x17\x43ompareClustersResponse\x12/\n\x06result\x18\x01 \x01(\x0b\x32\x1f.lkm.v1.ClusterComparisonResult\"+\n\x13GetOperationRequest\x12\x14\n\x0coperation_id\x18\x01 \x01(\t\"<\n\x14GetOperationResponse\x12$\n\toperation\x18\x01 \x01(\x0b\x32\x11.lkm.v1.Operation\"\xaa\x01\n\x15ListOperationsRequest\x12\'\n\x06status\x18\x01 \x01(\x0e\x32\x17.lkm.v1.OperationStatus\x12-\n\x0eoperation_type\x18\x02 \x01(\x0e\x32\x15.lkm.v1.OperationType\x12\x12\n\ncluster_id\x18\x03 \x01(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"l\n\x16ListOperationsResponse\x12%\n\noperations\x18\x01 \x03(\x0b\x32\x11.lkm.v1.Operation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\".\n\x16\x43\x61ncelOperationRequest\x12\x14\n\x0coperation_id\x18\x01 \x01(\t\"?\n\x17\x43\x61ncelOperationResponse\x12$\n\toperation\x18\x01 \x01(\x0b\x32\x11.lkm.v1.Operation\"-\n\x15WatchOperationRequest\x12\x14\n\x0coperation_id\x18\x01 \x01(\t\"}\n\x16WatchOperationResponse\x12$\n\toperation\x18\x01 \x01(\x0b\x32\x11.lkm.v1.Operation\x12.\n\nevent_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x66inal\x18\x03 \x01(\x08\x32\xf6\x06\n\x10OperationService\x12v\n\x0bMigrateData\x12\x1a.lkm.v1.MigrateDataRequest\x1a\x1b.lkm.v1.MigrateDataResponse\".\xc8\xf3\x18\xca\x01\x82\xd3\xe4\x93\x02#\"\x13/operations/migrate:\x01*b\toperation\x12\x84\x01\n\x0fReplicateTopics\x12\x1e.lkm.v1.ReplicateTopicsRequest\x1a\x1f.lkm.v1.ReplicateTopicsResponse\"0\xc8\xf3\x18\xca\x01\x82\xd3\xe4\x93\x02%\"\x15/operations/replicate:\x01*b\toperation\x12w\n\x0f\x43ompareClusters\x12\x1e.lkm.v1.CompareClustersRequest\x1a\x1f.lkm.v1.CompareClustersResponse\"#\x82\xd3\xe4\x93\x02\x1d\x12\x13/operations/compareb\x06result\x12x\n\x0cGetOperation\x12\x1b.lkm.v1.GetOperationRequest\x1a\x1c.lkm.v1.GetOperationResponse\"-\x82\xd3\xe4\x93\x02\'\x12\x1a/operations/{operation_id}b\toperation\x12\x64\n\x0eListOperations\x12\x1d.lkm.v1.ListOperationsRequest\x1a\x1e.lkm.v1.ListOperationsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\x0b/operations\x12\x8b\x01\n\x0f\x43\x61ncelOperation\x12\x1e.lkm.v1.CancelOperationRequest\x1a\x1f.lkm.v1.CancelOperationResponse\"7\x82\xd3\xe4\x93\x02\x31\"!/operations/{operation_id}/cancel:\x01*b\toperation\x12|\n\x0eWatchOperation\x12\x1d.lkm.v1.WatchOperationRequest\x1a\x1e.lkm.v1.WatchOperationResponse\")\x82\xd3\xe4\x93\x02#\x12!/operations/{operation_id}/events0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1elkm/v1/operation_service.proto\x12\x06lkm.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18lkm/v1/annotations.proto\x1a\x16lkm/v1/operation.proto\"\x80\x02\n\x12MigrateDataRequest\x12\x19\n\x11source_cluster_id\x18\x01 \x01(\t\x12\x19\n\x11target_cluster_id\x18\x02 \x01(\t\x12\x0e\n\x06topics\x18\x03 \x03(\t\x12\x1f\n\x17include_consumer_groups\x18\x04 \x01(\x08\x12 \n\x13preserve_timestamps\x18\x05 \x01(\x08H\x00\x88\x01\x01\x12 \n\x13preserve_partitions\x18\x06 \x01(\x08H\x01\x88\x01\x01\x12\x0f\n\x07\x64ry_run\x18\x07 \x01(\x08\x42\x16\n\x14_preserve_timestampsB\x16\n\x14_preserve_partitions\";\n\x13MigrateDataResponse\x12$\n\toperation\x18\x01 \x01(\x0b\x32\x11.lkm.v1.Operation\"\xaa\x01\n\x16ReplicateTopicsRequest\x12\x19\n\x11source_cluster_id\x18\x01 \x01(\t\x12\x1a\n\x12target_cluster_ids\x18\x02 \x03(\t\x12\x0e\n\x06topics\x18\x03 \x03(\t\x12 \n\x13preserve_partitions\x18\x04 \x01(\x08H\x00\x88\x01\x01\x12\x0f\n\x07\x64ry_run\x18\x05 \x01(\x08\x42\x16\n\x14_preserve_partitions\"?\n\x17ReplicateTopicsResponse\x12$\n\toperation\x18\x01 \x01(\x0b\x32\x11.lkm.v1.Operation\"^\n\x16\x43ompareClustersRequest\x12\x16\n\x0esource_cluster\x18\x01 \x01(\t\x12\x16\n\x0etarget_cluster\x18\x02 \x01(\t\x12\x14\n\x0cinclude_data\x18\x03 \x01(\x08\"J\n\x17\x43ompareClustersResponse\x12/\n\x06result\x18\x01 \x01(\x0b\x32\x1f.lkm.v1.ClusterComparisonResult\"+\n\x13GetOperationRequest\x12\x14\n\x0coperation_id\x18\x01 \x01(\t\"<\n\x14GetOperationResponse\x12$\n\toperation\x18\x01 \x01(\x0b\x32\x11.lkm.v1.Operation\"\xaa\x01\n\x15ListOperationsRequest\x12\'\n\x06status\x18\x01 \x01(\x0e\x32\x17.lkm.v1.OperationStatus\x12-\n\x0eoperation_type\x18\x02 \x01(\x0e\x32\x15.lkm.v1.OperationType\x12\x12\n\ncluster_id\x18\x03 \x01(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"l\n\x16ListOperationsResponse\x12%\n\noperations\x18\x01 \x03(\x0b\x32\x11.lkm.v1.Operation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\".\n\x16\x43\x61ncelOperationRequest\x12\x14\n\x0coperation_id\x18\x01 \x01(\t\"?\n\x17\x43\x61ncelOperationResponse\x12$\n\toperation\x18\x01 \x01(\x0b\x32\x11.lkm.v1.Operation\"-\n\x15WatchOperationRequest\x12\x14\n\x0coperation_id\x18\x01 \x01(\t\"}\n\x16WatchOperationResponse\x12$\n\toperation\x18\x01 \x01(\x0b\x32\x11.lkm.v1.Operation\x12.\n\nevent_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x66inal\x18\x03 \x01(\x08\x32\xf6\x06\n\x10OperationService\x12v\n\x0bMigrateData\x12\x1a.lkm.v1.MigrateDataRequest\x1a\x1b.lkm.v1.MigrateDataResponse\".\xc8\xf3\x18\xca\x01\x82\xd3\xe4\x93\x02#\"\x13/operations/migrate:\x01*b\toperation\x12\x84\x01\n\x0fReplicateTopics\x12\x1e.lkm.v1.ReplicateTopicsRequest\x1a\x1f.lkm.v1.ReplicateTopicsResponse\"0\xc8\xf3\x18\xca\x01\x82\xd3\xe4\x93\x02%\"\x15/operations/replicate:\x01*b\toperation\x12w\n\x0f\x43ompareClusters\x12\x1e.lkm.v1.CompareClustersRequest\x1a\x1f.lkm.v1.CompareClustersResponse\"#\x82\xd3\xe4\x93\x02\x1d\x12\x13/operations/compareb\x06result\x12x\n\x0cGetOperation\x12\x1b.lkm.v1.GetOperationRequest\x1a\x1c.lkm.v1.GetOperationResponse\"-\x82\xd3\xe4\x93\x02\'\x12\x1a/operations/{operation_id}b\toperation\x12\x64\n\x0eListOperations\x12\x1d.lkm.v1.ListOperationsRequest\x1a\x1e.lkm.v1.ListOperationsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\x0b/operations\x12\x8b\x01\n\x0f\x43\x61ncelOperation\x12\x1e.lkm.v1.CancelOperationRequest\x1a\x1f.lkm.v1.CancelOperationResponse\"7\x82\xd3\xe4\x93\x02\x31\"!/operations/{operation_id}/cancel:\x01*b\toperation\x12|\n\x0eWatchOperation\x12\x1d.lkm.v1.WatchOperationRequest\x1a\x1e.lkm.v1.WatchOperationResponse\")\x82\xd3\xe4\x93\x02#\x12!/operations/{operation_id}/events0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -54,29 +54,29 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MIGRATEDATARESPONSE']._serialized_start=414
   _globals['_MIGRATEDATARESPONSE']._serialized_end=473
   _globals['_REPLICATETOPICSREQUEST']._serialized_start=476
-  _globals['_REPLICATETOPICSREQUEST']._serialized_end=629
-  _globals['_REPLICATETOPICSRESPONSE']._serialized_start=631
-  _globals['_REPLICATETOPICSRESPONSE']._serialized_end=694
-  _globals['_COMPARECLUSTERSREQUEST']._serialized_start=696
-  _globals['_COMPARECLUSTERSREQUEST']._serialized_end=790
-  _globals['_COMPARECLUSTERSRESPONSE']._serialized_start=792
-  _globals['_COMPARECLUSTERSRESPONSE']._serialized_end=866
-  _globals['_GETOPERATIONREQUEST']._serialized_start=868
-  _globals['_GETOPERATIONREQUEST']._serialized_end=911
-  _globals['_GETOPERATIONRESPONSE']._serialized_start=913
-  _globals['_GETOPERATIONRESPONSE']._serialized_end=973
-  _globals['_LISTOPERATIONSREQUEST']._serialized_start=976
-  _globals['_LISTOPERATIONSREQUEST']._serialized_end=1146
-  _globals['_LISTOPERATIONSRESPONSE']._serialized_start=1148
-  _globals['_LISTOPERATIONSRESPONSE']._serialized_end=1256
-  _globals['_CANCELOPERATIONREQUEST']._serialized_start=1258
-  _globals['_CANCELOPERATIONREQUEST']._serialized_end=1304
-  _globals['_CANCELOPERATIONRESPONSE']._serialized_start=1306
-  _globals['_CANCELOPERATIONRESPONSE']._serialized_end=1369
-  _globals['_WATCHOPERATIONREQUEST']._serialized_start=1371
-  _globals['_WATCHOPERATIONREQUEST']._serialized_end=1416
-  _globals['_WATCHOPERATIONRESPONSE']._serialized_start=1418
-  _globals['_WATCHOPERATIONRESPONSE']._serialized_end=1543
-  _globals['_OPERATIONSERVICE']._serialized_start=1546
-  _globals['_OPERATIONSERVICE']._serialized_end=2432
+  _globals['_REPLICATETOPICSREQUEST']._serialized_end=646
+  _globals['_REPLICATETOPICSRESPONSE']._serialized_start=648
+  _globals['_REPLICATETOPICSRESPONSE']._serialized_end=711
+  _globals['_COMPARECLUSTERSREQUEST']._serialized_start=713
+  _globals['_COMPARECLUSTERSREQUEST']._serialized_end=807
+  _globals['_COMPARECLUSTERSRESPONSE']._serialized_start=809
+  _globals['_COMPARECLUSTERSRESPONSE']._serialized_end=883
+  _globals['_GETOPERATIONREQUEST']._serialized_start=885
+  _globals['_GETOPERATIONREQUEST']._serialized_end=928
+  _globals['_GETOPERATIONRESPONSE']._serialized_start=930
+  _globals['_GETOPERATIONRESPONSE']._serialized_end=990
+  _globals['_LISTOPERATIONSREQUEST']._serialized_start=993
+  _globals['_LISTOPERATIONSREQUEST']._serialized_end=1163
+  _globals['_LISTOPERATIONSRESPONSE']._serialized_start=1165
+  _globals['_LISTOPERATIONSRESPONSE']._serialized_end=1273
+  _globals['_CANCELOPERATIONREQUEST']._serialized_start=1275
+  _globals['_CANCELOPERATIONREQUEST']._serialized_end=1321
+  _globals['_CANCELOPERATIONRESPONSE']._serialized_start=1323
+  _globals['_CANCELOPERATIONRESPONSE']._serialized_end=1386
+  _globals['_WATCHOPERATIONREQUEST']._serialized_start=1388
+  _globals['_WATCHOPERATIONREQUEST']._serialized_end=1433
+  _globals['_WATCHOPERATIONRESPONSE']._serialized_start=1435
+  _globals['_WATCHOPERATIONRESPONSE']._serialized_end=1560
+  _globals['_OPERATIONSERVICE']._serialized_start=1563
+  _globals['_OPERATIONSERVICE']._serialized_end=2449
 # @@protoc_insertion_point(module_scope)

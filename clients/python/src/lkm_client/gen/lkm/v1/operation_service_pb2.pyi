@@ -37,16 +37,18 @@ class MigrateDataResponse(_message.Message):
     def __init__(self, operation: _Optional[_Union[_operation_pb2.Operation, _Mapping]] = ...) -> None: ...
 
 class ReplicateTopicsRequest(_message.Message):
-    __slots__ = ("source_cluster_id", "target_cluster_ids", "topics", "preserve_partitions")
+    __slots__ = ("source_cluster_id", "target_cluster_ids", "topics", "preserve_partitions", "dry_run")
     SOURCE_CLUSTER_ID_FIELD_NUMBER: _ClassVar[int]
     TARGET_CLUSTER_IDS_FIELD_NUMBER: _ClassVar[int]
     TOPICS_FIELD_NUMBER: _ClassVar[int]
     PRESERVE_PARTITIONS_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     source_cluster_id: str
     target_cluster_ids: _containers.RepeatedScalarFieldContainer[str]
     topics: _containers.RepeatedScalarFieldContainer[str]
     preserve_partitions: bool
-    def __init__(self, source_cluster_id: _Optional[str] = ..., target_cluster_ids: _Optional[_Iterable[str]] = ..., topics: _Optional[_Iterable[str]] = ..., preserve_partitions: _Optional[bool] = ...) -> None: ...
+    dry_run: bool
+    def __init__(self, source_cluster_id: _Optional[str] = ..., target_cluster_ids: _Optional[_Iterable[str]] = ..., topics: _Optional[_Iterable[str]] = ..., preserve_partitions: _Optional[bool] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class ReplicateTopicsResponse(_message.Message):
     __slots__ = ("operation",)
