@@ -9,11 +9,15 @@
 // authentication), LKM_TEST_SCREENSHOTS (default target/dashboard-screenshots),
 // LKM_TEST_CHROMIUM (default /usr/bin/chromium), LKM_TEST_NAME_PREFIX (cluster names).
 //
-// The story: the token prompt → create a cluster from the tansu-dev template (an invalid name
-// first: the API's error is shown) → it turns RUNNING → create a topic → follow it live and
-// produce → the message appears (live, then when browsing from the beginning) → a second
-// cluster → migration preview (dry run) → start → the progress bar reaches 100% → compare
-// shows no differences → a difference is highlighted → stop, start and delete, confirmed.
+// The story: the token prompt → the create view shows the host's free memory and disk next to
+// the template's needs, with a verdict (and the endpoint's error, or a guard that is off, when
+// it says so) → create a cluster from the tansu-dev template (an invalid name first: the API's
+// error is shown) → it turns RUNNING → create a topic → follow it live and produce → the
+// message appears (live, then when browsing from the beginning) → a second cluster → migration
+// preview (dry run) → start → the progress bar reaches 100% → compare shows no differences →
+// a difference is highlighted → replication preview (the replicate dry run: the new topic
+// would be created, the migrated one matches; labelled "dry run" in the history) → start →
+// stop, start and delete, confirmed.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -103,10 +107,15 @@ async function api(method, p, body) {
   return text ? JSON.parse(text) : {};
 }
 
-async function createCluster(name, tags) {
+async function createCluster(name, tags, { running } = {}) {
   await page.click('nav a[data-nav="create"]');
   await page.click('#template-picker [data-template="tansu-dev"]');
   await page.waitForSelector('#template-picker [data-template="tansu-dev"][aria-checked="true"]');
+  if (running !== undefined) {
+    // The host's figures count the clusters already running.
+    const n = `held by ${running} running cluster${running === 1 ? '' : 's'}`;
+    await page.waitForSelector(`#host-summary >> text=${n}`);
+  }
   await page.fill('#cluster-name', name);
   await page.fill('#cluster-tags', tags || '');
   await page.click('#create-button');
@@ -145,12 +154,86 @@ try {
     await noErrors('after the token');
   });
 
+  await step('the create view shows the host\'s free memory and disk, with a verdict per row', async () => {
+    // First the endpoint failing, then answers made up to show each verdict, then the real one.
+    let mock = { status: 503, body: { code: 14, message: 'e2e: host resources unavailable', details: [] } };
+    let reads = 0;
+    const hostRoute = (url) => url.pathname === '/host/resources';
+    await page.route(hostRoute, async (route) => {
+      reads += 1;
+      if (!mock) return route.continue();
+      return route.fulfill({ status: mock.status, contentType: 'application/json', body: JSON.stringify(mock.body) });
+    });
+    const host = (free, guard) => ({
+      status: 200,
+      body: {
+        totalMemoryMb: '24000', availableMemoryMb: String(free), reservedMemoryMb: '0', freeMemoryMb: String(free),
+        freeDiskMb: '50000', cpuCount: 2, runningClusters: 0, runtime: 'e2e-mock', resourceGuard: guard,
+      },
+    });
+    const memVerdict = '#requirements [data-verdict][data-resource="memory"]';
+
+    await page.click('nav a[data-nav="create"]');
+    await page.click('#template-picker [data-template="tansu-dev"]');
+    await page.waitForSelector('#host-resources-error >> text=e2e: host resources unavailable');
+    for (let i = 0; i < 50 && reads < 2; i += 1) await page.waitForTimeout(100);
+    assert(reads >= 2, `read when the view opens and when a template is picked: ${reads} reads`);
+    const req = await page.textContent('#requirements');
+    assert(/Minimum/.test(req) && /MiB/.test(req) && /GiB/.test(req), `the template's requirements are still shown: ${req}`);
+    assert(!(await page.isDisabled('#create-button')), 'the form still works without the host\'s figures');
+    await shot('create-host-error');
+
+    // tansu-dev needs at least 128 MiB, 256 recommended.
+    mock = host(200, true);
+    await page.click('#host-refresh');
+    await page.waitForSelector(`${memVerdict}[data-verdict="below-recommendation"]`);
+    await page.waitForSelector('#template-picker [data-template="tansu-dev"] .fit[data-fit="below-recommendation"]');
+    mock = host(100, true);
+    await page.click('#host-refresh');
+    await page.waitForSelector(`${memVerdict}[data-verdict="refused"]`);
+    assert((await page.textContent(memVerdict)).includes('will be refused'), 'the refusal is spelled out');
+    assert((await page.locator('#resource-guard-off').count()) === 0, 'no guard note while the guard is on');
+    mock = host(100, false);
+    await page.click('#host-refresh');
+    await page.waitForSelector(`${memVerdict}[data-verdict="below-minimum"]`);
+    const off = await page.textContent('#resource-guard-off[data-guard="off"]');
+    assert(/resource guard is off/.test(off), `the guard being off is said: ${off}`);
+    await shot('create-host-guard-off');
+
+    // The real figures.
+    mock = null;
+    const before = await api('GET', '/host/resources');
+    await page.click('#host-refresh');
+    await page.waitForSelector('#resource-guard-off', { state: 'detached' });
+    await page.waitForSelector('#host-summary >> text=runtime process');
+    const after = await api('GET', '/host/resources');
+    await page.unroute(hostRoute);
+    const cell = page.locator('#requirements td[data-host="memory"]');
+    const cellText = await cell.textContent();
+    assert(/MiB/.test(cellText), `free memory in MiB: ${cellText}`);
+    const shown = Number(await cell.getAttribute('data-free-mb'));
+    assert(Number(cellText.replace(/[^0-9]/g, '')) === shown, `the text shows the number: ${cellText} / ${shown}`);
+    const lo = Math.min(Number(before.freeMemoryMb), Number(after.freeMemoryMb));
+    const hi = Math.max(Number(before.freeMemoryMb), Number(after.freeMemoryMb));
+    const slack = Math.max(512, hi * 0.1); // free memory moves while the test runs
+    assert(shown >= lo - slack && shown <= hi + slack, `free memory ${shown} MiB is near GET /host/resources (${lo}–${hi} MiB)`);
+    const tpl = await api('GET', '/templates/tansu-dev');
+    const t = tpl.template || tpl;
+    const want = shown < Number(t.minMemoryMb) ? 'refused' : shown < Number(t.recommendedMemoryMb) ? 'below-recommendation' : 'fits';
+    const got = await page.getAttribute(memVerdict, 'data-verdict');
+    assert(got === want, `memory verdict ${got}, expected ${want} (${shown} MiB free; min ${t.minMemoryMb}, recommended ${t.recommendedMemoryMb})`);
+    assert((await page.locator('#requirements [data-verdict][data-resource="disk"]').count()) === 1, 'the disk row has a verdict');
+    assert((await page.locator('#template-picker [data-template="tansu-dev"] .fit[data-fit]').count()) === 1, 'the template card shows whether it fits');
+    console.log(`  host: ${shown} MiB free → ${got}`);
+    await noErrors('host resources');
+    await shot('create-host-resources');
+  });
+
   await step('an API error is shown plainly (invalid cluster name)', async () => {
     await page.click('nav a[data-nav="create"]');
     await page.click('#template-picker [data-template="tansu-dev"]');
     const req = await page.textContent('#requirements');
     assert(/Minimum/.test(req) && /MiB/.test(req) && /GiB/.test(req), `the template's requirements are shown: ${req}`);
-    assert(/does not report the host's free memory and disk/.test(req), 'the page says host resources are not reported');
     await page.fill('#cluster-name', 'Not A Valid Name');
     await page.click('#create-button');
     const box = page.locator('#create-form .error-box');
@@ -259,7 +342,7 @@ try {
   });
 
   await step(`create ${B}, the migration target`, async () => {
-    await createCluster(B, '');
+    await createCluster(B, '', { running: 1 });
     await noErrors('second cluster');
   });
 
@@ -350,6 +433,50 @@ try {
     await page.waitForSelector('#topic-diff tr[data-topic="only-in-a"].diff-row td.missing');
     await shot('compare-difference');
     await noErrors('difference');
+  });
+
+  await step(`preview (the replicate dry run) and start a replication ${A} → ${B}`, async () => {
+    await page.click('nav a[data-nav="operations"]');
+    await page.check('#kind-replicate');
+    await page.waitForSelector(`#op-source option[value="${A}"]`, { state: 'attached' });
+    await page.selectOption('#op-source', A);
+    await page.check(`#op-targets input[value="${B}"]`);
+    await page.waitForSelector(`#op-topics input[value="only-in-a"]`);
+    assert(await page.isDisabled('#op-start'), 'start waits for a preview');
+    const dry = page.waitForRequest((r) => new URL(r.url()).pathname === '/operations/replicate' &&
+      r.method() === 'POST' && JSON.parse(r.postData() || '{}').dryRun === true);
+    await page.click('#op-preview');
+    await dry;
+    const plan = page.locator(`#replication-plan .target-plan[data-target="${B}"]`);
+    await plan.waitFor();
+    const create = await plan.locator('[data-plan="create"]').textContent();
+    const matching = await plan.locator('[data-plan="matching"]').textContent();
+    const conflicts = await plan.locator('[data-plan="conflicts"]').textContent();
+    assert(/would create/.test(create) && create.includes('only-in-a') && !create.includes(TOPIC), `would create only-in-a: ${create}`);
+    assert(matching.includes(TOPIC) && !matching.includes('only-in-a'), `${TOPIC} already matches (migrated): ${matching}`);
+    assert(/none/.test(conflicts), `no conflicts: ${conflicts}`);
+    assert((await page.getAttribute('#replication-plan', 'data-status')) === 'SUCCEEDED', 'the dry run succeeded');
+    const dryId = await page.getAttribute('#replication-plan', 'data-operation');
+    // Nothing was created by the preview.
+    const bTopics = (await api('GET', `/clusters/${B}/topics`)).topics.map((x) => x.name);
+    assert(!bTopics.includes('only-in-a'), `the dry run changed nothing on ${B}: ${bTopics}`);
+    // The dry run is recorded, and labelled so.
+    const row = page.locator(`#history-table tr[data-operation="${dryId}"]`);
+    await row.waitFor();
+    assert((await row.getAttribute('data-dry-run')) === 'true', 'the history row is marked as a dry run');
+    const rowText = await row.locator('td[data-type="REPLICATE"]').textContent();
+    assert(/replicate\s+dry run/.test(rowText), `the history says "dry run": ${rowText}`);
+    await noErrors('replication preview');
+    await shot('replication-dry-run');
+    assert(!(await page.isDisabled('#op-start')), 'start is enabled after the preview');
+
+    await page.click('#op-start');
+    await page.waitForFunction(() => /^#\/operations\/[^/]+$/.test(location.hash));
+    await page.waitForSelector('#op-status .badge[data-status="SUCCEEDED"]', WAIT);
+    const created = await page.textContent(`#op-results .target-plan[data-target="${B}"] [data-plan="create"]`);
+    assert(/created:/.test(created) && created.includes('only-in-a'), `the replication created only-in-a: ${created}`);
+    await noErrors('replicated');
+    await shot('replication-done');
   });
 
   await step(`stop, start and delete ${B} from the overview, each confirmed first`, async () => {

@@ -1,18 +1,70 @@
 // Create a cluster from a template: the template picker with each template's resource
 // requirements, overrides, a preview (POST /templates/{id}/apply) and auto-start.
 //
-// lkm's API does not report the host's free memory and disk, so the page shows what a
-// template requires and says so; lkm itself compares the two when the cluster is created and
-// started (refusing below the minimum, warning below the recommendation), and the page shows
-// that answer.
+// Next to a template's minimum and recommended memory and disk, the page shows what the host
+// has free for a new cluster (GET /host/resources, read when the view opens, when a template
+// is picked and on Refresh: it changes as clusters start and stop) and the resource guard's
+// verdict: below the minimum lkm refuses the cluster, below the recommendation it creates it
+// with a warning. lkm checks again itself when the cluster is created and started.
 
-import { enumName, get, post, qs, seg } from '../api.js';
-import { busy, errorBox, field, fill, fmtNum, go, h, notify, parsePairs, select } from '../dom.js';
+import { enumName, get, num, post, qs, seg } from '../api.js';
+import { busy, errorBox, field, fill, fmtNum, fmtTime, go, h, notify, parsePairs, select } from '../dom.js';
 import { startCluster } from './common.js';
+
+// lkm reports the largest int64 when it cannot tell a file system's free space.
+const UNKNOWN_MB = 2 ** 50;
+
+// Verdicts, mildest first (a template's overall verdict is its worst row).
+const VERDICTS = ['unknown', 'fits', 'below-recommendation', 'below-minimum', 'refused'];
+const VERDICT_TEXT = {
+  unknown: 'not known',
+  fits: '✓ fits',
+  'below-recommendation': '⚠ below the recommendation: created with a warning',
+  'below-minimum': '✗ below the minimum (not enforced: the resource guard is off)',
+  refused: '✗ will be refused: below the minimum',
+};
+const CARD_TEXT = {
+  fits: '✓ fits this host now',
+  'below-recommendation': '⚠ host below the recommendation',
+  'below-minimum': '✗ host below the minimum (guard off)',
+  refused: '✗ too big for this host now: would be refused',
+};
+
+/** What the resource guard does with a cluster needing `minMb` (recommended `recMb`). */
+function verdict(freeMb, minMb, recMb, enforced) {
+  if (freeMb === null) return 'unknown';
+  if (freeMb < minMb) return enforced ? 'refused' : 'below-minimum';
+  if (freeMb < recMb) return 'below-recommendation';
+  return 'fits';
+}
+
+/** The host's figures the guard uses, as numbers (free disk null when lkm cannot tell). */
+function hostFigures(r) {
+  const disk = num(r.freeDiskMb);
+  return {
+    memoryMb: num(r.freeMemoryMb),
+    diskMb: disk >= UNKNOWN_MB ? null : disk,
+    // The guard runs only when it is on and lkm runs the clusters itself.
+    enforced: !!r.resourceGuard && r.runtime !== 'none',
+  };
+}
+
+/** Memory and disk verdicts of template `t` on host `r` (a GetHostResources answer). */
+function fit(t, r) {
+  const f = hostFigures(r);
+  const memory = verdict(f.memoryMb, num(t.minMemoryMb), num(t.recommendedMemoryMb), f.enforced);
+  const disk = verdict(f.diskMb, num(t.minDiskGb) * 1024, num(t.recommendedDiskGb) * 1024, f.enforced);
+  const worst = VERDICTS[Math.max(VERDICTS.indexOf(memory), VERDICTS.indexOf(disk))];
+  return { memory, disk, worst, ...f };
+}
+
+const gib = (mb) => `${(mb / 1024).toFixed(mb < 10 * 1024 ? 1 : 0)} GiB`;
 
 export function mount(root) {
   let templates = [];
   let chosen = null;
+  // The host's resources: the last answer (kept while a new one is read) or the error.
+  const host = { data: null, error: null, loading: false, at: null, seq: 0 };
   const picker = h('div.templates', { id: 'template-picker', role: 'radiogroup', 'aria-label': 'Template' }, h('p.muted', 'Loading templates…'));
   const requirements = h('div#requirements');
   const formError = h('div');
@@ -72,7 +124,7 @@ export function mount(root) {
 
   const isTansu = (t) => enumName(t?.defaultKafkaConfig?.engine, 'BROKER_ENGINE_') === 'TANSU';
 
-  const choose = (t) => {
+  const choose = (t, { refresh = true } = {}) => {
     chosen = t;
     picker.querySelectorAll('.template').forEach((el) => {
       const on = el.dataset.template === t.id;
@@ -87,20 +139,105 @@ export function mount(root) {
     replication.placeholder = k.defaultReplicationFactor ?? '';
     retention.placeholder = k.logRetentionHours ?? '';
     storageField.hidden = !isTansu(t);
-    fill(requirements, requirementTable(t));
+    renderRequirements();
     fill(preview);
+    if (refresh) refreshHost();
   };
 
-  const requirementTable = (t) => h('div.requirements',
-    h('h3', `Resources ${t.name || t.id} needs`),
-    h('table.data.compact',
-      h('thead', h('tr', h('th', ''), h('th', 'Minimum'), h('th', 'Recommended'), h('th', 'Host free'))),
-      h('tbody',
-        h('tr', h('th', 'Memory'), h('td.num', { 'data-req': 'min-memory' }, `${fmtNum(t.minMemoryMb)} MiB`), h('td.num', `${fmtNum(t.recommendedMemoryMb)} MiB`), h('td.muted', 'not reported')),
-        h('tr', h('th', 'Disk'), h('td.num', { 'data-req': 'min-disk' }, `${fmtNum(t.minDiskGb)} GiB`), h('td.num', `${fmtNum(t.recommendedDiskGb)} GiB`), h('td.muted', 'not reported')))),
-    h('p.muted.small.note', 'lkm\'s API does not report the host\'s free memory and disk, so they cannot be shown here. ',
-      'lkm checks them itself when the cluster is created and when it starts: below the minimum it refuses (the reason appears here), ',
-      'below the recommendation it creates the cluster with a warning.'));
+  // Reads GET /host/resources; only the latest answer is shown.
+  const refreshHost = async () => {
+    const seq = (host.seq += 1);
+    host.loading = true;
+    renderRequirements();
+    try {
+      const r = await get('/host/resources');
+      if (seq !== host.seq) return;
+      host.data = r;
+      host.error = null;
+      host.at = new Date().toISOString();
+    } catch (e) {
+      if (seq !== host.seq) return;
+      host.data = null;
+      host.error = e;
+    }
+    host.loading = false;
+    renderRequirements();
+    renderCardFits();
+  };
+
+  const renderRequirements = () => {
+    if (chosen) fill(requirements, requirementTable(chosen));
+  };
+
+  const verdictCell = (resource, v) => h('td', h('span.verdict', { class: v, 'data-resource': resource, 'data-verdict': v }, VERDICT_TEXT[v]));
+
+  const requirementTable = (t) => {
+    const r = host.data;
+    const f = r ? fit(t, r) : null;
+    const pending = host.loading && !r && !host.error;
+    const freeCell = (resource, mb, text) => h('td.num', { 'data-host': resource, 'data-free-mb': mb === null ? null : String(mb) }, text);
+    let memFree;
+    let diskFree;
+    if (f) {
+      memFree = freeCell('memory', f.memoryMb, `${fmtNum(f.memoryMb)} MiB`);
+      diskFree = freeCell('disk', f.diskMb, f.diskMb === null ? 'not known' : `${gib(f.diskMb)} (${fmtNum(f.diskMb)} MiB)`);
+    } else {
+      const text = pending ? 'checking…' : 'unknown';
+      memFree = h('td.num.muted', { 'data-host': 'memory' }, text);
+      diskFree = h('td.num.muted', { 'data-host': 'disk' }, text);
+    }
+    const noVerdict = (resource) => h('td.muted', { 'data-resource': resource }, pending ? '' : '—');
+    return h('div.requirements',
+      h('div.head-row',
+        h('h3', `Resources ${t.name || t.id} needs, and what the host has free`),
+        h('span.grow'),
+        h('button.btn.tiny', { type: 'button', id: 'host-refresh', title: 'Read the host\'s free resources again', onclick: () => refreshHost() }, host.loading ? 'Checking…' : 'Refresh')),
+      h('table.data.compact#requirements-table',
+        h('thead', h('tr', h('th', ''), h('th.num', 'Minimum'), h('th.num', 'Recommended'), h('th.num', 'Host free'), h('th', 'Verdict'))),
+        h('tbody',
+          h('tr', { 'data-row': 'memory' }, h('th', 'Memory'), h('td.num', { 'data-req': 'min-memory' }, `${fmtNum(t.minMemoryMb)} MiB`), h('td.num', `${fmtNum(t.recommendedMemoryMb)} MiB`), memFree,
+            f ? verdictCell('memory', f.memory) : noVerdict('memory')),
+          h('tr', { 'data-row': 'disk' }, h('th', 'Disk'), h('td.num', { 'data-req': 'min-disk' }, `${fmtNum(t.minDiskGb)} GiB`), h('td.num', `${fmtNum(t.recommendedDiskGb)} GiB`), diskFree,
+            f ? verdictCell('disk', f.disk) : noVerdict('disk')))),
+      host.error ? h('div#host-resources-error', errorBox(host.error, 'Reading the host\'s free resources failed'),
+        h('p.muted.small', 'The cluster can still be created: lkm checks the host itself when it creates and starts it.')) : null,
+      r ? hostSummary(r) : null,
+      r && !r.resourceGuard ? h('div.warning-box#resource-guard-off', { 'data-guard': 'off' },
+        h('strong', 'The resource guard is off'), ' (server setting resource_guard = false): lkm creates and starts clusters whatever the host has free. ',
+        'A cluster below the minimum may fail to start or slow the host down.') : null,
+      r && r.resourceGuard && r.runtime === 'none' ? h('div.note-box#resource-guard-off', { 'data-guard': 'no-runtime' },
+        'This lkm has no runtime (it runs no clusters itself), so the resource guard does not apply.') : null,
+      h('p.muted.small.note',
+        'Free memory is what a new cluster can count on: the memory available now, at most the total less what running clusters are limited to. ',
+        'Free disk is that of the file system holding lkm\'s data directory. lkm checks again when the cluster is created and when it starts: ',
+        'below the minimum it refuses (the reason appears here), below the recommendation it creates the cluster with a warning.'));
+  };
+
+  const hostSummary = (r) => {
+    const running = Number(r.runningClusters || 0);
+    const cpus = Number(r.cpuCount || 0);
+    return h('p.small.host-summary#host-summary',
+      `Host: ${fmtNum(num(r.totalMemoryMb))} MiB memory in all, ${fmtNum(num(r.availableMemoryMb))} MiB available, `,
+      `${fmtNum(num(r.reservedMemoryMb))} MiB held by ${running} running cluster${running === 1 ? '' : 's'} · `,
+      `${cpus || '?'} CPU${cpus === 1 ? '' : 's'} · runtime ${r.runtime || '?'} · read ${fmtTime(host.at)}`);
+  };
+
+  // The fit line of every template card (cheap: one answer serves them all).
+  const renderCardFits = () => {
+    picker.querySelectorAll('.template').forEach((el) => {
+      const t = templates.find((x) => x.id === el.dataset.template);
+      const line = el.querySelector('.fit');
+      if (!t || !line) return;
+      line.className = 'small fit';
+      line.removeAttribute('data-fit');
+      fill(line);
+      if (!host.data) return;
+      const f = fit(t, host.data);
+      line.classList.add(f.worst);
+      line.dataset.fit = f.worst;
+      fill(line, CARD_TEXT[f.worst] || '');
+    });
+  };
 
   const templateCard = (t) => {
     const k = t.defaultKafkaConfig || {};
@@ -122,7 +259,8 @@ export function mount(root) {
       h('span.tag', enumName(t.category, 'TEMPLATE_CATEGORY_').toLowerCase())),
     h('p.small', t.description || ''),
     h('div.small.muted', `${enumName(k.engine, 'BROKER_ENGINE_').toLowerCase().replace('_', ' ')} · ${k.brokerCount ?? 1} broker${k.brokerCount > 1 ? 's' : ''}${k.heapSize ? ` · heap ${k.heapSize}` : ''}${extras.length ? ` · ${extras.join(', ')}` : ''}`),
-    h('div.small', `Memory ≥ ${fmtNum(t.minMemoryMb)} MiB (recommended ${fmtNum(t.recommendedMemoryMb)}) · Disk ≥ ${fmtNum(t.minDiskGb)} GiB (recommended ${fmtNum(t.recommendedDiskGb)})`));
+    h('div.small', `Memory ≥ ${fmtNum(t.minMemoryMb)} MiB (recommended ${fmtNum(t.recommendedMemoryMb)}) · Disk ≥ ${fmtNum(t.minDiskGb)} GiB (recommended ${fmtNum(t.recommendedDiskGb)})`),
+    h('div.small.fit'));
     return card;
   };
 
@@ -132,9 +270,11 @@ export function mount(root) {
       templates = res.templates || [];
       fill(picker, templates.map(templateCard));
       if (!templates.length) fill(picker, h('p.muted', 'lkm has no templates.'));
+      renderCardFits();
       const wanted = new URLSearchParams(location.hash.split('?')[1] || '').get('template');
       const first = templates.find((t) => t.id === wanted) || templates.find((t) => t.id === 'development') || templates[0];
-      if (first) choose(first);
+      // The host is being read already (the view opened).
+      if (first) choose(first, { refresh: false });
     } catch (e) {
       fill(picker, errorBox(e, 'Loading the templates failed'));
     }
@@ -201,10 +341,13 @@ export function mount(root) {
         if (autoStart.checked) startCluster(created.name);
       } catch (e) {
         fill(formError, errorBox(e, 'Creating the cluster failed'));
+        // Refused for want of memory or disk: show the host as it is now.
+        if (e?.codeName === 'RESOURCE_EXHAUSTED') refreshHost();
       }
     });
   });
 
+  refreshHost();
   load();
   return () => {};
 }

@@ -163,6 +163,7 @@ function mountStart(root, query) {
     } catch (e) {
       fill(preview, errorBox(e, 'The preview failed'));
     }
+    refreshHistory(); // the dry run is recorded: it shows up in the history at once
   }));
 
   const previewMigration = async (body) => {
@@ -192,31 +193,26 @@ function mountStart(root, query) {
     };
   };
 
-  // ReplicateTopics has no dry run: the preview is a comparison of the source with each target.
+  // The replication's own dry run: lkm works out, per target, which topics it would create,
+  // which already match and which conflict, changes nothing and records the dry run.
   const previewReplication = async (body) => {
-    const results = await Promise.all(body.targetClusterIds.map((t) => get(`/operations/compare${qs({ sourceCluster: body.sourceClusterId, targetCluster: t })}`).then((r) => [t, r])));
-    const wanted = body.topics.length ? new Set(body.topics) : null;
-    const srcTopics = (await get(`/clusters/${seg(body.sourceClusterId)}/topics`)).topics || [];
-    const pick = (n) => !wanted || wanted.has(n);
-    let conflictsTotal = 0;
-    const node = h('div.preview#replication-plan',
-      h('h3', 'Preview: what the replication would do'),
-      h('p.muted.small', 'Computed from a comparison of the clusters (the replicate API has no dry run).'),
-      results.map(([t, r]) => {
-        const create = (r.topicsOnlyInSource || []).filter(pick);
-        const conflicts = (r.topicsWithDifferentConfig || []).filter((d) => pick(d.topic))
-          .filter((d) => body.preservePartitions || d.sourceReplicationFactor !== d.targetReplicationFactor || (d.configDifferences || []).length);
-        const conflictNames = new Set(conflicts.map((d) => d.topic));
-        const matching = srcTopics.map((x) => x.name).filter((n) => pick(n) && !create.includes(n) && !conflictNames.has(n));
-        conflictsTotal += conflicts.length;
-        return h('div.target-plan', { 'data-target': t },
-          h('h4', `→ ${t}`),
-          h('ul',
-            h('li', `to create: ${create.length ? create.join(', ') : 'none'}`),
-            h('li', `already matching: ${matching.length ? matching.join(', ') : 'none'}`),
-            conflicts.length ? h('li.error-text', `conflicts (left as they are): ${conflicts.map((d) => `${d.topic} (partitions ${d.sourcePartitions} vs ${d.targetPartitions})`).join(', ')}`) : null));
-      }));
-    return { ok: true, node: conflictsTotal ? h('div', node, h('div.warning-box', 'Conflicting topics are reported and left unchanged; the operation ends FAILED if any.')) : node };
+    const op = await post('/operations/replicate', { ...body, dryRun: true });
+    const st = opStatus(op);
+    const tgts = op.replication?.targets || [];
+    const usable = tgts.filter((t) => !t.error);
+    const conflictsTotal = tgts.reduce((a, t) => a + (t.conflicts || []).length, 0);
+    const createTotal = tgts.reduce((a, t) => a + (t.topicsCreated || []).length, 0);
+    return {
+      ok: st === 'SUCCEEDED' && usable.length > 0,
+      node: h('div.preview#replication-plan', { 'data-operation': op.id, 'data-status': st },
+        h('h3', 'Dry run: what the replication would do'),
+        h('p', `${body.sourceClusterId} → ${body.targetClusterIds.join(', ')}: ${createTotal} topic${createTotal === 1 ? '' : 's'} to create, `,
+          `${conflictsTotal} conflict${conflictsTotal === 1 ? '' : 's'}. Nothing was changed. `,
+          h('a.small', { href: `#/operations/${encodeURIComponent(op.id)}` }, 'Recorded as a dry run in the history.')),
+        op.errorMessage ? h('div.error-box', { role: 'alert' }, h('strong', 'The dry run failed: '), op.errorMessage) : null,
+        replicationTargets(tgts, name, { dryRun: true }),
+        conflictsTotal ? h('div.warning-box', 'Conflicting topics are reported and left as they are on the target; the rest is replicated.') : null),
+    };
   };
 
   form.addEventListener('submit', (ev) => {
@@ -263,9 +259,9 @@ function mountStart(root, query) {
         h('thead', h('tr', ['Created', 'Type', 'Source → target', 'Topics', 'Status', 'Progress', 'Took'].map((x) => h('th', x)))),
         h('tbody', ops.map((o) => {
           const took = o.startedAt && o.completedAt ? (new Date(o.completedAt) - new Date(o.startedAt)) / 1000 : null;
-          return h('tr', { 'data-operation': o.id },
+          return h('tr', { 'data-operation': o.id, 'data-dry-run': o.dryRun ? 'true' : null, class: o.dryRun ? 'dry-run' : null },
             h('td', h('a', { href: `#/operations/${encodeURIComponent(o.id)}` }, fmtTime(o.createdAt))),
-            h('td', opType(o).toLowerCase(), o.dryRun ? h('span.tag', 'dry run') : null),
+            h('td', { 'data-type': opType(o) }, opType(o).toLowerCase(), o.dryRun ? [' ', h('span.tag.dry-run', { title: 'a preview: nothing was changed' }, 'dry run')] : null),
             h('td', `${name(o.sourceClusterId)} → ${(o.targetClusterIds || []).map(name).join(', ')}`),
             h('td.small', (o.topics || []).length ? o.topics.join(', ') : 'all'),
             h('td', statusBadge(opStatus(o))),
@@ -461,14 +457,37 @@ function results(op, name) {
   }
   if (op.replication) {
     return h('section.card#op-results',
-      h('h2', 'Result'),
-      (op.replication.targets || []).map((t) => h('div.target-plan',
-        h('h4', `→ ${name(t.targetClusterId)}`),
-        t.error ? h('div.error-box', t.error) : null,
-        h('ul',
-          h('li', `created: ${(t.topicsCreated || []).join(', ') || 'none'}`),
-          h('li', `already matching: ${(t.topicsMatching || []).join(', ') || 'none'}`),
-          (t.conflicts || []).length ? h('li.error-text', `conflicts: ${t.conflicts.map((d) => `${d.topic} (partitions ${d.sourcePartitions} vs ${d.targetPartitions}${(d.configDifferences || []).map((c) => `, ${c.key}: ${c.sourceValue || '∅'} vs ${c.targetValue || '∅'}`).join('')})`).join('; ')}`) : null))));
+      h('h2', op.dryRun ? 'Result of the dry run (nothing was changed)' : 'Result'),
+      replicationTargets(op.replication.targets || [], name, { dryRun: op.dryRun }));
   }
   return null;
+}
+
+/** How one topic differs: only what differs, e.g. "partitions 2 vs 3, retention.ms: 1 vs 2". */
+function describeDifference(d) {
+  const parts = [];
+  if (d.sourcePartitions !== d.targetPartitions) parts.push(`partitions ${d.sourcePartitions ?? 0} vs ${d.targetPartitions ?? 0}`);
+  if (d.sourceReplicationFactor !== d.targetReplicationFactor) parts.push(`replication factor ${d.sourceReplicationFactor ?? 0} vs ${d.targetReplicationFactor ?? 0}`);
+  for (const c of d.configDifferences || []) parts.push(`${c.key}: ${c.sourceValue || '∅'} vs ${c.targetValue || '∅'}`);
+  return `${d.topic} (${parts.join(', ') || 'differs'}; source vs target)`;
+}
+
+/** Per target of a replication (or its dry run): created / matching / conflicts / error. */
+function replicationTargets(targets, name, { dryRun = false } = {}) {
+  if (!targets.length) return h('p.muted', 'No target was handled.');
+  const list = (xs) => (xs.length ? xs.join(', ') : 'none');
+  return targets.map((t) => {
+    const created = t.topicsCreated || [];
+    const matching = t.topicsMatching || [];
+    const conflicts = t.conflicts || [];
+    return h('div.target-plan', { 'data-target': name(t.targetClusterId) },
+      h('h4', `→ ${name(t.targetClusterId)}`),
+      t.error ? h('div.error-box', { role: 'alert' }, t.error) : null,
+      h('ul',
+        h('li', { 'data-plan': 'create' }, h('span.plan-label', dryRun ? 'would create:' : 'created:'), ` ${list(created)}`),
+        h('li', { 'data-plan': 'matching' }, h('span.plan-label', 'already matching:'), ` ${list(matching)}`),
+        h('li.conflicts', { 'data-plan': 'conflicts', class: conflicts.length ? 'error-text' : null },
+          h('span.plan-label', dryRun ? 'conflicts (left as they are):' : 'conflicts:'),
+          conflicts.length ? h('ul', conflicts.map((d) => h('li', { 'data-topic': d.topic }, describeDifference(d)))) : ' none')));
+  });
 }
