@@ -323,3 +323,54 @@ per_backend!(
     watchers_follow_an_operation_to_its_end,
     restart_never_leaves_an_operation_running,
 );
+
+/// A watcher that subscribes while the operation ends still gets the end: watching and the
+/// final publish race many times against one registry, and every watcher must see a final
+/// state (it once missed it when the end fell between its registry read and its subscription).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_racing_the_end_still_sees_it() {
+    let Some(env) = Env::start(Db::Sqlite).await else {
+        return;
+    };
+    let registry = Registry::connect(&env.server.config.registry_url())
+        .await
+        .unwrap();
+    let core = std::sync::Arc::new(lkm::core::Core::new(
+        &env.server.config,
+        registry,
+        std::sync::Arc::new(lkm::runtime::NoRuntime::new("test")),
+    ));
+    for i in 0..300 {
+        let op = seed_operation(&env, OperationStatus::Running).await;
+        let ended = Operation {
+            status: OperationStatus::Succeeded as i32,
+            progress_percent: 100.0,
+            ..op.clone()
+        };
+        let watcher = {
+            let core = core.clone();
+            let id = op.id.clone();
+            tokio::spawn(async move {
+                // Stagger the two sides so that the end lands at different points of the
+                // watch's set-up.
+                for _ in 0..(i % 7) {
+                    tokio::task::yield_now().await;
+                }
+                let mut rx = core.operations.watch(&id).await.unwrap();
+                tokio::time::timeout(
+                    Duration::from_secs(10),
+                    rx.wait_for(|o| o.status() == OperationStatus::Succeeded),
+                )
+                .await
+                .map(|r| r.is_ok())
+            })
+        };
+        core.operations.publish(&ended).await.unwrap();
+        let seen = watcher.await.unwrap();
+        assert!(
+            matches!(seen, Ok(true)),
+            "round {i}: the watcher never saw the end ({seen:?})"
+        );
+    }
+    env.finish().await;
+}

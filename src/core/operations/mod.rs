@@ -291,16 +291,35 @@ impl OperationManager {
     /// A receiver of the operation's states: the current one first, then every change.
     pub async fn watch(&self, id: &str) -> Result<watch::Receiver<Operation>> {
         let op = self.get(id).await?;
-        let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
         if is_final(op.status()) {
             // Finished: one state, no more changes.
             let (_tx, rx) = watch::channel(op);
             return Ok(rx);
         }
-        Ok(live
-            .entry(op.id.clone())
-            .or_insert_with(|| watch::channel(op).0)
-            .subscribe())
+        let (rx, created) = {
+            let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+            match live.get(&op.id) {
+                Some(tx) => (tx.subscribe(), false),
+                None => {
+                    let (tx, rx) = watch::channel(op.clone());
+                    live.insert(op.id.clone(), tx);
+                    (rx, true)
+                }
+            }
+        };
+        if created {
+            // The operation may have ended between the read above and the channel's
+            // creation: its final state was saved before it was published (to no channel
+            // then), so a second read finds it.
+            let now = self.get(id).await?;
+            if is_final(now.status()) {
+                let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(tx) = live.remove(&now.id) {
+                    tx.send_replace(now);
+                }
+            }
+        }
+        Ok(rx)
     }
 
     /// Operations a previous lkm left unfinished (on server start): migrations resume from
