@@ -103,17 +103,10 @@ async fn finish(mut c: tokio::process::Command) -> Run {
     }
 }
 
-/// Turns authentication on when this lkm has it (the server then writes `admin.token`),
-/// so the CLI runs the way users run it.
+/// Authentication on (the server then writes `admin.token`), so the CLI runs the way users
+/// run it.
 fn with_auth(c: &mut Config) {
-    if let Ok(mut v) = serde_json::to_value(&*c)
-        && v.get("auth").is_some()
-    {
-        v["auth"] = true.into();
-        if let Ok(on) = serde_json::from_value(v) {
-            *c = on;
-        }
-    }
+    c.auth = true;
 }
 
 async fn tansu_env() -> Option<Env> {
@@ -355,6 +348,162 @@ async fn create_produce_consume_migrate_compare_delete() {
     }
     let left = lkm.run(&["clusters", "list", "-o", "json"]).await.ok();
     assert_eq!(left.json()["clusters"], serde_json::json!([]));
+    env.finish().await;
+}
+
+/// Tokens, grants and the audit log from the command line, and what they change for the
+/// principal they are given to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_grants_and_audit() {
+    let Some(env) = Env::start_with(Db::Sqlite, with_auth).await else {
+        return;
+    };
+    let admin = Lkm::new(&env);
+    let me = admin.run(&["whoami"]).await.ok();
+    assert!(me.stdout.contains("Principal:  admin"), "{me:?}");
+    admin
+        .run(&[
+            "clusters",
+            "create",
+            "dev-one",
+            "--environment",
+            "dev",
+            "--no-start",
+        ])
+        .await
+        .ok();
+    admin
+        .run(&[
+            "clusters",
+            "create",
+            "prod-one",
+            "--environment",
+            "prod",
+            "--no-start",
+        ])
+        .await
+        .ok();
+
+    // A token for alice, shown once (stdout: the secret alone).
+    let created = admin
+        .run(&[
+            "tokens",
+            "create",
+            "laptop",
+            "--principal",
+            "alice",
+            "--ttl",
+            "1d",
+        ])
+        .await
+        .ok();
+    let secret = created.stdout.trim().to_string();
+    assert!(secret.starts_with("lkm_"), "{created:?}");
+    assert!(created.stderr.contains("shown only now"), "{created:?}");
+    let listed = admin
+        .run(&["tokens", "list", "--principal", "alice", "-o", "json"])
+        .await
+        .ok();
+    let tokens = listed.json()["tokens"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(tokens.len(), 1, "{listed:?}");
+    let token_id = tokens[0]["id"].as_str().unwrap_or_default().to_string();
+    assert!(tokens[0]["expiresAt"].is_string(), "{listed:?}");
+
+    // Viewer of the dev clusters.
+    let granted = admin
+        .run(&[
+            "grants",
+            "add",
+            "alice",
+            "--role",
+            "viewer",
+            "--environment",
+            "dev",
+        ])
+        .await
+        .ok();
+    assert!(
+        granted
+            .stdout
+            .contains("granted viewer to alice on environment dev"),
+        "{granted:?}"
+    );
+    let grants = admin
+        .run(&["grants", "list", "--principal", "alice"])
+        .await
+        .ok();
+    assert!(grants.stdout.contains("environment dev"), "{grants:?}");
+    let bad = admin
+        .run(&["grants", "add", "alice", "--role", "emperor"])
+        .await;
+    assert_eq!(bad.code, 1, "{bad:?}");
+    assert!(bad.stderr.contains("INVALID_ARGUMENT"), "{bad:?}");
+
+    let alice = Lkm {
+        token: Some(secret.clone()),
+        ..Lkm::new(&env)
+    };
+    let who = alice.run(&["whoami"]).await.ok();
+    assert!(who.stdout.contains("alice"), "{who:?}");
+    assert!(who.stdout.contains("viewer"), "{who:?}");
+    let seen = alice.run(&["clusters", "list", "-o", "json"]).await.ok();
+    let names: Vec<String> = seen.json()["clusters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["name"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(names, ["dev-one"], "only what alice may view");
+    let denied = alice
+        .run(&["clusters", "delete", "dev-one", "--force"])
+        .await;
+    assert_eq!(denied.code, 1, "{denied:?}");
+    assert!(denied.stderr.contains("PERMISSION_DENIED"), "{denied:?}");
+    let audit = alice.run(&["audit"]).await;
+    assert_eq!(audit.code, 1, "the audit log is for admins: {audit:?}");
+
+    // The admin sees the denied call in the audit log.
+    let log = admin
+        .run(&[
+            "audit",
+            "--principal",
+            "alice",
+            "--since",
+            "1h",
+            "-o",
+            "json",
+        ])
+        .await
+        .ok();
+    let events = log.json()["events"].as_array().cloned().unwrap_or_default();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["method"] == "lkm.v1.ClusterService/DeleteCluster"
+                && e["outcome"] == "PERMISSION_DENIED"),
+        "{log:?}"
+    );
+    let table = admin.run(&["audit", "-n", "5"]).await.ok();
+    assert!(table.stdout.starts_with("TIME"), "{table:?}");
+    assert_eq!(
+        table.stdout.lines().count(),
+        6,
+        "header and 5 events: {table:?}"
+    );
+
+    // Revoked: alice's next call is refused.
+    admin.run(&["tokens", "revoke", &token_id]).await.ok();
+    let after = alice.run(&["clusters", "list"]).await;
+    assert_eq!(after.code, 1, "{after:?}");
+    assert!(after.stderr.contains("revoked"), "{after:?}");
+    let state = admin
+        .run(&["tokens", "list", "--principal", "alice"])
+        .await
+        .ok();
+    assert!(state.stdout.contains("revoked"), "{state:?}");
     env.finish().await;
 }
 

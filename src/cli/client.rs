@@ -10,6 +10,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
 use super::error::{CliError, CliResult};
+use crate::pb::access_service_client::AccessServiceClient;
 use crate::pb::cluster_service_client::ClusterServiceClient;
 use crate::pb::operation_service_client::OperationServiceClient;
 use crate::pb::template_service_client::TemplateServiceClient;
@@ -110,6 +111,12 @@ impl Client {
 
     pub fn templates(&self) -> TemplateServiceClient<AuthChannel> {
         TemplateServiceClient::new(self.channel())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+
+    pub fn access(&self) -> AccessServiceClient<AuthChannel> {
+        AccessServiceClient::new(self.channel())
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES)
     }

@@ -1,6 +1,7 @@
 //! The `lkm` command line: `lkm serve` runs the server; every other command is a client of a
 //! running server over gRPC.
 
+mod access;
 mod client;
 mod clusters;
 mod compare;
@@ -140,6 +141,16 @@ pub enum Command {
     Ops(operations::OpsCmd),
     /// Memory, disk and CPUs the host has for new clusters (after what running clusters hold).
     Host,
+    /// Who the token is: principal, token, grants.
+    Whoami,
+    /// API tokens: list, create (the secret is shown once), revoke.
+    #[command(subcommand, visible_alias = "token")]
+    Tokens(access::TokensCmd),
+    /// Who may do what on which clusters (admin).
+    #[command(subcommand, visible_alias = "grant")]
+    Grants(access::GrantsCmd),
+    /// The audit log: every change and every denied call (admin).
+    Audit(access::AuditArgs),
     /// Print a shell completion script (e.g. `lkm completions bash > /etc/bash_completion.d/lkm`).
     Completions {
         /// The shell.
@@ -204,6 +215,10 @@ async fn client_command(global: GlobalArgs, command: Command) -> CliResult {
         Command::Compare(args) => compare::compare(&ctx, args).await,
         Command::Ops(cmd) => operations::run(&ctx, cmd).await,
         Command::Host => clusters::host(&ctx).await,
+        Command::Whoami => access::whoami(&ctx).await,
+        Command::Tokens(cmd) => access::tokens(&ctx, cmd).await,
+        Command::Grants(cmd) => access::grants(&ctx, cmd).await,
+        Command::Audit(args) => access::audit(&ctx, args).await,
         Command::Serve(_) | Command::Completions { .. } => Ok(()),
     }
 }
