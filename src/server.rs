@@ -254,7 +254,9 @@ pub async fn app(core: Arc<Core>, config: &Config) -> Result<Router> {
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
                 .allow_methods(tower_http::cors::Any)
-                .allow_headers(tower_http::cors::Any)
+                // The requested headers, named: "*" would not cover `authorization` (Fetch
+                // standard), which carries the bearer token.
+                .allow_headers(tower_http::cors::AllowHeaders::mirror_request())
                 .expose_headers([
                     http::HeaderName::from_static("grpc-status"),
                     http::HeaderName::from_static("grpc-message"),
