@@ -65,6 +65,7 @@ async fn page_and_assets_are_served_and_rest_routes_still_answer_json() {
     let html = res.text().await.unwrap();
     assert!(html.contains(r#"<script type="module" src="/ui/app.js">"#));
     assert!(html.contains(r#"href="/ui/style.css""#));
+    assert!(html.contains(r##"<a href="#/access" data-nav="access">Access</a>"##));
     let head = http.head(env.server.rest("/")).send().await.unwrap();
     assert_eq!(head.status(), 200);
 

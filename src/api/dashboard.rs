@@ -77,6 +77,7 @@ pub const ASSETS: &[Asset] = &[
     ui!("dom.js"),
     ui!("favicon.svg"),
     ui!("style.css"),
+    ui!("views/access.js"),
     ui!("views/cluster.js"),
     ui!("views/clusters.js"),
     ui!("views/common.js"),

@@ -17,7 +17,9 @@
 // preview (dry run) → start → the progress bar reaches 100% → compare shows no differences →
 // a difference is highlighted → replication preview (the replicate dry run: the new topic
 // would be created, the migrated one matches; labelled "dry run" in the history) → start →
-// stop, start and delete, confirmed.
+// stop, start and delete, confirmed → the Access page: "authentication is off" (a made-up
+// WhoAmI answer), who am I, a token whose secret is shown once, a grant, revoking the token,
+// the audit log filtered (denied calls highlighted), and the page as a non-admin sees it.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -105,6 +107,23 @@ async function api(method, p, body) {
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${p}: HTTP ${res.status}: ${text}`);
   return text ? JSON.parse(text) : {};
+}
+
+// The same, with another token (or none): the status and the parsed body, never throwing.
+async function apiAs(token, method, p, body) {
+  const res = await fetch(`${BASE}${p}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  let json = {};
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    json = { text };
+  }
+  return { status: res.status, body: json };
 }
 
 async function createCluster(name, tags, { running } = {}) {
@@ -500,6 +519,155 @@ try {
     await page.click('#confirm-ok');
     await page.waitForSelector(row, { state: 'detached', ...WAIT });
     await noErrors('deleted');
+  });
+
+  await step('the Access page: who am I, a token (its secret shown once), a grant, revoking, the audit log', async () => {
+    // Without authentication, WhoAmI says so (a made-up answer when this server has it on).
+    const whoRoute = (url) => url.pathname === '/access/whoami';
+    if (TOKEN) {
+      await page.route(whoRoute, (route) => route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({ principal: 'anonymous', grants: [{ role: 'admin' }], authentication: false }),
+      }));
+    }
+    await page.click('nav a[data-nav="access"]');
+    const off = await page.textContent('#auth-off[data-auth="off"]');
+    assert(/Authentication is off/.test(off) && off.includes('"anonymous"'), `authentication off is said plainly: ${off}`);
+    await shot('access-auth-off');
+    if (!TOKEN) {
+      console.log('  (no authentication on this server: the rest of the Access step needs it)');
+      return;
+    }
+    await page.unroute(whoRoute);
+
+    // Who am I: the admin, with the token this tab sends.
+    await page.click('#access-refresh');
+    await page.waitForSelector('#whoami-principal[data-principal="admin"]');
+    assert((await page.locator('#auth-off').count()) === 0, 'no "authentication is off" note when it is on');
+    assert((await page.getAttribute('#whoami-admin', 'data-admin')) === 'true', 'the admin is an admin');
+    const tokenInfo = await page.textContent('#whoami-token');
+    assert(tokenInfo.includes('admin (written on start)'), `the caller's token: ${tokenInfo}`);
+    const mine = page.locator(`#my-clusters-table tr[data-cluster="${A}"]`);
+    await mine.waitFor();
+    const actions = (await mine.getAttribute('data-actions')).split(' ');
+    assert(actions.includes('admin') && actions.includes('messages.produce'), `every action on ${A}: ${actions}`);
+
+    // A token: the secret is shown once, the list never shows it.
+    const tokenName = `${PREFIX}-ci`;
+    await page.fill('#token-name', tokenName);
+    await page.selectOption('#token-ttl', '86400s');
+    await page.click('#token-create');
+    const secret = (await page.textContent('#token-secret')).trim();
+    assert(/^lkm_[A-Za-z0-9_-]+$/.test(secret), `a secret like lkm_…: ${secret}`);
+    assert(/Shown only now/.test(await page.textContent('#token-secret-once')), 'the secret is said to be shown only now');
+    assert((await page.locator('#token-secret-box button.copy').count()) === 1, 'the secret has a copy button');
+    const row = page.locator(`#tokens-table tr[data-name="${tokenName}"]`);
+    await row.waitFor();
+    const tokenId = await row.getAttribute('data-token');
+    assert((await row.getAttribute('data-state')) === 'active', 'the new token is active');
+    assert((await row.getAttribute('data-principal')) === 'admin', 'for the caller');
+    assert(secret.startsWith(`lkm_${tokenId}_`), `the secret is of the listed token ${tokenId}`);
+    assert(!(await page.textContent('#tokens-list')).includes(secret), 'the list never shows a secret');
+    const asNew = await apiAs(secret, 'GET', '/access/whoami');
+    assert(asNew.status === 200 && asNew.body.principal === 'admin' && asNew.body.token?.id === tokenId, `the secret works: ${JSON.stringify(asNew)}`);
+    await noErrors('token created');
+    await shot('access-token-created');
+    await page.click('#token-secret-hide');
+    await page.waitForSelector('#token-secret', { state: 'detached' });
+    assert(!(await page.content()).includes(secret), 'once hidden, the secret is nowhere on the page');
+
+    // Grants: an invalid principal is refused plainly; a viewer role on environment dev.
+    const viewer = `${PREFIX}-viewer`.toLowerCase();
+    await page.fill('#grants-principal', 'Not A Principal');
+    await page.click('#grant-submit');
+    const grantErr = await page.locator('#grant-form .error-box').textContent();
+    assert(/not a principal name/.test(grantErr) && /INVALID_ARGUMENT/.test(grantErr), `the API's error is shown: ${grantErr}`);
+    await page.fill('#grants-principal', viewer);
+    await page.click('#grants-show');
+    await page.waitForSelector(`#grants-none[data-principal="${viewer}"]`);
+    await page.selectOption('#grant-role', 'viewer');
+    await page.fill('#grant-environment', 'dev');
+    await page.click('#grant-submit');
+    const grant = page.locator(`#grants-table[data-principal="${viewer}"] tr[data-role="viewer"]`);
+    await grant.waitFor();
+    assert((await page.locator('#grant-form .error-box').count()) === 0, 'the earlier error is gone');
+    const selector = await grant.locator('td.selector').textContent();
+    assert(selector === 'environment dev', `the grant's selector: ${selector}`);
+    const stored = (await api('GET', `/access/principals/${viewer}/grants`)).grants || [];
+    assert(stored.length === 1 && stored[0].role === 'viewer' && stored[0].clusters?.environment === 'dev' &&
+      stored[0].id === (await grant.getAttribute('data-grant')), `granted as shown: ${JSON.stringify(stored)}`);
+    await noErrors('granted');
+    await shot('access-grant');
+
+    // Revoke the token, confirmed: revoked on screen, refused by lkm.
+    await row.locator('button[data-action="revoke-token"]').click();
+    await page.waitForSelector('#confirm-dialog[open]');
+    await page.click('#confirm-ok');
+    await page.waitForSelector(`#tokens-table tr[data-token="${tokenId}"][data-state="revoked"]`);
+    assert((await row.locator('button[data-action="revoke-token"]').count()) === 0, 'a revoked token has no revoke button');
+    const refused = await apiAs(secret, 'GET', '/access/whoami');
+    assert(refused.status === 401, `the revoked token is refused: ${refused.status}`);
+
+    // A denied call, to find in the audit log: the viewer reading the audit log.
+    const viewerToken = (await api('POST', '/access/tokens', { name: 'e2e viewer', principal: viewer, ttl: '3600s' })).secret;
+    const denied = await apiAs(viewerToken, 'GET', '/audit/events');
+    assert(denied.status === 403, `the viewer may not read the audit log: ${denied.status}`);
+
+    // The audit log: the admin's token creation, grant and revocation; the viewer's denial.
+    const ev = (method, outcome = 'OK') => `#audit-table tr[data-method="lkm.v1.AccessService/${method}"][data-outcome="${outcome}"]`;
+    await page.fill('#audit-principal', 'admin');
+    await page.click('#audit-apply');
+    await page.waitForSelector(ev('CreateToken'));
+    await page.waitForSelector(ev('GrantAccess'));
+    await page.waitForSelector(ev('RevokeToken'));
+    await page.waitForSelector(`${ev('GrantAccess', 'INVALID_ARGUMENT')}.failed`);
+    const who = await page.locator('#audit-table tr[data-event]').evaluateAll((rs) => rs.map((r) => r.dataset.principal));
+    assert(who.length > 0 && who.every((p) => p === 'admin'), `filtered by principal: ${who}`);
+    await shot('access-audit');
+    await page.fill('#audit-principal', viewer);
+    await page.click('#audit-apply');
+    await page.waitForSelector(`${ev('ListAuditEvents', 'PERMISSION_DENIED')}.denied`);
+    const deniedBg = await page.locator(`${ev('ListAuditEvents', 'PERMISSION_DENIED')} td`).first()
+      .evaluate((td) => getComputedStyle(td).backgroundColor);
+    assert(deniedBg !== 'rgba(0, 0, 0, 0)', `the denied row is highlighted: ${deniedBg}`);
+    await page.fill('#audit-principal', '');
+    await page.selectOption('#audit-cluster', { label: A });
+    await page.click('#audit-apply');
+    await page.waitForSelector('#audit-table tr[data-event]');
+    const named = await page.locator('#audit-table tr[data-event] td[data-clusters]').evaluateAll((tds) => tds.map((t) => t.dataset.clusters));
+    assert(named.every((c) => c.split(' ').includes(A)), `filtered by cluster ${A}: ${named}`);
+    await page.fill('#audit-since', '2099-01-01T00:00');
+    await page.click('#audit-apply');
+    await page.waitForSelector('#audit-none');
+    await page.click('#audit-clear');
+    await page.waitForSelector('#audit-table tr[data-event]');
+    await noErrors('audit log');
+
+    // The same page for the viewer: its own principal and clusters, notes instead of the
+    // admin sections.
+    await page.click('#token-button');
+    await page.fill('#token-input', viewerToken);
+    await page.click('#token-submit');
+    await page.waitForSelector(`#whoami-principal[data-principal="${viewer}"]`);
+    assert((await page.getAttribute('#whoami-admin', 'data-admin')) === 'false', 'the viewer is no admin');
+    await page.waitForSelector('#grants-content [data-admin-only]');
+    await page.waitForSelector('#audit-content [data-admin-only]');
+    const viewed = page.locator(`#my-clusters-table tr[data-cluster="${A}"]`);
+    await viewed.waitFor();
+    assert((await viewed.getAttribute('data-actions')) === 'view topics.read', `the viewer's actions on ${A}`);
+    await page.waitForSelector('#tokens-table tr[data-token]');
+    const owners = await page.locator('#tokens-table tr[data-token]').evaluateAll((rs) => rs.map((r) => r.dataset.principal));
+    assert(owners.every((p) => p === viewer), `the viewer sees only its tokens: ${owners}`);
+    assert(await page.locator('#token-principal').isHidden(), 'no principal field for a non-admin');
+    await noErrors('as the viewer');
+    await shot('access-non-admin');
+
+    await page.click('#token-button');
+    await page.fill('#token-input', TOKEN);
+    await page.click('#token-submit');
+    await page.waitForSelector('#whoami-principal[data-principal="admin"]');
+    await noErrors('back to the admin');
   });
 } catch (e) {
   console.error(`FAILED: ${e.stack || e}`);

@@ -8,6 +8,7 @@ import * as create from './views/create.js';
 import * as cluster from './views/cluster.js';
 import * as operations from './views/operations.js';
 import * as compare from './views/compare.js';
+import { access } from './views/access.js';
 
 // #/path/segments?query → the view that shows it.
 const routes = [
@@ -18,6 +19,7 @@ const routes = [
   { pattern: /^\/operations\/?$/, view: operations, nav: 'operations' },
   { pattern: /^\/operations\/([^/]+)\/?$/, view: operations, nav: 'operations', params: ['operation'] },
   { pattern: /^\/compare\/?$/, view: compare, nav: 'compare' },
+  { pattern: /^\/access\/?$/, view: access, nav: 'access' },
 ];
 
 let unmount = null;
