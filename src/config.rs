@@ -77,6 +77,8 @@ pub struct Config {
     pub allowed_images: Vec<String>,
     /// Cross-cluster operations that may run at once (0: no limit).
     pub max_running_operations: u32,
+    /// Days the audit log keeps an event (pruned on start and hourly); 0 keeps them forever.
+    pub audit_retention_days: u32,
 }
 
 impl Default for Config {
@@ -103,6 +105,7 @@ impl Default for Config {
             tls_key: String::new(),
             allowed_images: Vec::new(),
             max_running_operations: 4,
+            audit_retention_days: 90,
         }
     }
 }
@@ -142,6 +145,7 @@ const ENV_KEYS: &[&str] = &[
     "tls_key",
     "allowed_images",
     "max_running_operations",
+    "audit_retention_days",
 ];
 
 impl Config {

@@ -55,6 +55,8 @@ pub async fn serve(
     let runtime = crate::runtime::select(&config).await?;
     let core = Arc::new(Core::new(&config, registry.clone(), runtime));
     core.recover(&config.default_bootstrap).await?;
+    core.access.prune_audit(config.audit_retention_days).await?;
+    let pruning = spawn_audit_pruning(core.clone(), config.audit_retention_days);
     let app = app(core.clone(), &config).await?;
     let addr = listener
         .local_addr()
@@ -68,10 +70,32 @@ pub async fn serve(
     );
     let tls = tls_acceptor(&config)?;
     serve_http(listener, app, tls, shutdown).await;
+    if let Some(task) = pruning {
+        task.abort();
+    }
     core.operations.shutdown().await;
     registry.close().await;
     tracing::info!("lkm stopped");
     Ok(())
+}
+
+/// Prunes the audit log every hour (it was pruned once on start), unless it is kept forever.
+fn spawn_audit_pruning(
+    core: Arc<Core>,
+    retention_days: u32,
+) -> Option<tokio::task::JoinHandle<()>> {
+    (retention_days > 0).then(|| {
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+            every.tick().await;
+            loop {
+                every.tick().await;
+                if let Err(e) = core.access.prune_audit(retention_days).await {
+                    tracing::warn!(error = %e, "cannot prune the audit log");
+                }
+            }
+        })
+    })
 }
 
 /// How long a shutdown waits for open calls (e.g. progress streams) before closing them.

@@ -937,6 +937,54 @@ async fn every_role_and_rpc_over_grpc_and_rest() {
     env.finish().await;
 }
 
+/// Events older than `audit_retention_days` are pruned (on start, and hourly); newer ones stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_audit_events_are_pruned() {
+    let env = Env::start_with(Db::Sqlite, |c| {
+        c.auth = true;
+        c.audit_retention_days = 30;
+    })
+    .await
+    .unwrap();
+    let registry = lkm::registry::Registry::connect(&env.server.config.registry_url())
+        .await
+        .unwrap();
+    let day = 86_400_000;
+    let now = lkm::core::time::millis(&Some(lkm::core::time::now()));
+    for (id, age_days) in [("old", 100), ("recent", 2)] {
+        registry
+            .insert_audit(&AuditEvent {
+                id: format!("seeded-{id}"),
+                time: Some(lkm::core::time::from_millis(now - age_days * day)),
+                principal: "seeded".into(),
+                method: "lkm.v1.ClusterService/DeleteCluster".into(),
+                outcome: "OK".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    registry.close().await;
+    let env = env.restart().await;
+    let admin = admin_token(&env.server.config);
+    let mut access = AccessServiceClient::new(env.server.channel().await);
+    let events = access
+        .list_audit_events(authed(
+            &admin,
+            ListAuditEventsRequest {
+                principal: "seeded".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["seeded-recent"], "the 100-day-old event is pruned");
+    env.finish().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_log_records_changes_and_denials() {
     let env = auth_env().await;

@@ -464,6 +464,19 @@ impl AccessManager {
         }
     }
 
+    /// Deletes audit events older than `retention_days` (0: keeps everything); how many.
+    pub async fn prune_audit(&self, retention_days: u32) -> Result<u64> {
+        if retention_days == 0 {
+            return Ok(0);
+        }
+        let cutoff = time::millis(&Some(time::now())) - i64::from(retention_days) * 86_400_000;
+        let pruned = self.registry.prune_audit(cutoff).await?;
+        if pruned > 0 {
+            tracing::info!(pruned, retention_days, "pruned old audit events");
+        }
+        Ok(pruned)
+    }
+
     pub async fn audit(
         &self,
         since_ms: i64,

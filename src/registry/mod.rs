@@ -502,6 +502,16 @@ impl Registry {
         Ok(())
     }
 
+    /// Deletes the audit events older than `before_ms`; how many.
+    pub async fn prune_audit(&self, before_ms: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM audit_events WHERE time_ms < $1")
+            .bind(before_ms)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected())
+    }
+
     /// Audit events in `[since_ms, until_ms]`, newest first, at most `limit`, starting after the
     /// event (time, id) `before` when given.
     pub async fn list_audit(
