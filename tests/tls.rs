@@ -5,8 +5,9 @@ mod common;
 
 use common::{Db, Env};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_listener_speaks_tls() {
+/// A server whose listener speaks TLS with a fresh self-signed certificate for `localhost`
+/// (`cert.pem` and `key.pem` in the returned directory).
+async fn tls_env() -> (Env, rcgen::CertifiedKey, tempfile::TempDir) {
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
@@ -22,6 +23,12 @@ async fn the_listener_speaks_tls() {
     })
     .await
     .unwrap();
+    (env, cert, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_listener_speaks_tls() {
+    let (env, cert, _dir) = tls_env().await;
     let port = env.server.addr.port();
     let root = reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap();
     for http2 in [false, true] {
@@ -58,21 +65,8 @@ async fn the_listener_speaks_tls() {
 /// self-signed certificate trusted by --ca-cert; without it the certificate is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_speaks_tls() {
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    let (env, _cert, dir) = tls_env().await;
     let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
-    std::fs::write(&key_path, cert.key_pair.serialize_pem()).unwrap();
-    let (c, k) = (
-        cert_path.display().to_string(),
-        key_path.display().to_string(),
-    );
-    let env = Env::start_with(Db::Sqlite, move |cfg| {
-        cfg.tls_cert = c;
-        cfg.tls_key = k;
-    })
-    .await
-    .unwrap();
     let server = format!("https://localhost:{}", env.server.addr.port());
     let data_dir = env.server.config.data_dir.clone();
     let lkm = |extra: &[&std::ffi::OsStr]| {

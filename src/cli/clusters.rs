@@ -457,30 +457,13 @@ fn show(ctx: &Ctx, c: &pb::Cluster) -> CliResult {
         ("Last stopped", time(c.last_stopped.as_ref())),
     ]);
     text.push_str(&endpoint_lines(&c.endpoints));
-    let mut config = output::config_lines("kafka", c.kafka_config.as_ref())?;
-    if c.rest_proxy_config.as_ref().and_then(|r| r.enabled) == Some(true) {
-        config.extend(output::config_lines(
-            "restProxy",
-            c.rest_proxy_config.as_ref(),
-        )?);
-    }
-    if c.ui_config.as_ref().and_then(|u| u.enabled) == Some(true) {
-        config.extend(output::config_lines("ui", c.ui_config.as_ref())?);
-    }
-    config.extend(output::config_lines(
-        "retention",
+    text.push_str(&output::config_section(
+        "Configuration",
+        c.kafka_config.as_ref(),
+        c.rest_proxy_config.as_ref(),
+        c.ui_config.as_ref(),
         c.retention_policy.as_ref(),
     )?);
-    if !config.is_empty() {
-        text.push_str("Configuration:\n");
-        let pairs: Vec<(&str, String)> = config
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect();
-        for l in fields(&pairs).lines() {
-            text.push_str(&format!("  {l}\n"));
-        }
-    }
     output::print(&text)
 }
 

@@ -120,6 +120,37 @@ fn width(s: &str) -> usize {
     s.chars().count()
 }
 
+/// A cluster's (or a template's default) configuration as an indented `Title:` section of
+/// `path: value` lines; the REST proxy and UI only when enabled. Empty when nothing is set.
+pub fn config_section(
+    title: &str,
+    kafka: Option<&crate::pb::KafkaConfig>,
+    rest_proxy: Option<&crate::pb::RestProxyConfig>,
+    ui: Option<&crate::pb::UiConfig>,
+    retention: Option<&crate::pb::RetentionPolicy>,
+) -> CliResult<String> {
+    let mut config = config_lines("kafka", kafka)?;
+    if rest_proxy.and_then(|r| r.enabled) == Some(true) {
+        config.extend(config_lines("restProxy", rest_proxy)?);
+    }
+    if ui.and_then(|u| u.enabled) == Some(true) {
+        config.extend(config_lines("ui", ui)?);
+    }
+    config.extend(config_lines("retention", retention)?);
+    if config.is_empty() {
+        return Ok(String::new());
+    }
+    let pairs: Vec<(&str, String)> = config
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    let mut text = format!("{title}:\n");
+    for l in fields(&pairs).lines() {
+        text.push_str(&format!("  {l}\n"));
+    }
+    Ok(text)
+}
+
 /// A configuration message as `path: value` lines (nested fields dotted, maps as
 /// `path.key`), from its proto3 JSON; unset fields are left out.
 pub fn config_lines<M: Proto>(prefix: &str, msg: Option<&M>) -> CliResult<Vec<(String, String)>> {

@@ -219,30 +219,13 @@ fn show(ctx: &Ctx, t: &pb::ClusterTemplate) -> CliResult {
         ("Created", time(t.created_at.as_ref())),
         ("Updated", time(t.updated_at.as_ref())),
     ]);
-    let mut config = output::config_lines("kafka", t.default_kafka_config.as_ref())?;
-    if t.default_rest_proxy_config.as_ref().and_then(|r| r.enabled) == Some(true) {
-        config.extend(output::config_lines(
-            "restProxy",
-            t.default_rest_proxy_config.as_ref(),
-        )?);
-    }
-    if t.default_ui_config.as_ref().and_then(|u| u.enabled) == Some(true) {
-        config.extend(output::config_lines("ui", t.default_ui_config.as_ref())?);
-    }
-    config.extend(output::config_lines(
-        "retention",
+    text.push_str(&output::config_section(
+        "Defaults",
+        t.default_kafka_config.as_ref(),
+        t.default_rest_proxy_config.as_ref(),
+        t.default_ui_config.as_ref(),
         t.default_retention_policy.as_ref(),
     )?);
-    if !config.is_empty() {
-        text.push_str("Defaults:\n");
-        let pairs: Vec<(&str, String)> = config
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect();
-        for l in fields(&pairs).lines() {
-            text.push_str(&format!("  {l}\n"));
-        }
-    }
     output::print(&text)
 }
 
