@@ -17,9 +17,12 @@
 // preview (dry run) → start → the progress bar reaches 100% → compare shows no differences →
 // a difference is highlighted → replication preview (the replicate dry run: the new topic
 // would be created, the migrated one matches; labelled "dry run" in the history) → start →
-// stop, start and delete, confirmed → the Access page: "authentication is off" (a made-up
-// WhoAmI answer), who am I, a token whose secret is shown once, a grant, revoking the token,
-// the audit log filtered (denied calls highlighted), and the page as a non-admin sees it.
+// a consumer group's offsets reset (dry-run preview, then confirmed) and the group deleted →
+// a topic's configs and partitions changed (or the broker's refusal shown, as the API answers)
+// → the operations history paged (Older / Newer) and filtered → stop, start and delete,
+// confirmed → the Access page: "authentication is off" (a made-up WhoAmI answer), who am I,
+// a token whose secret is shown once, a grant, revoking the token, the audit log filtered
+// (denied calls highlighted), and the page as a non-admin sees it.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -496,6 +499,209 @@ try {
     assert(/created:/.test(created) && created.includes('only-in-a'), `the replication created only-in-a: ${created}`);
     await noErrors('replicated');
     await shot('replication-done');
+  });
+
+  await step(`a consumer group on ${A}: reset its offsets (dry-run preview, then confirmed) and delete it`, async () => {
+    const GROUP = `${PREFIX}-readers`.toLowerCase();
+    // A group with committed offsets: 10 records read as the group (the REST consume commits).
+    const read = await api('GET', `/clusters/${A}/consume?topic=${TOPIC}&groupId=${GROUP}&maxRecords=10&startFrom=START_FROM_BEGINNING`);
+    assert((read.records || []).length === 10, `read 10 records as ${GROUP}: ${(read.records || []).length}`);
+    const committed = (g) => (g.offsets || []).filter((o) => o.topic === TOPIC && Number(o.committedOffset) >= 0)
+      .reduce((a, o) => a + Number(o.committedOffset), 0);
+    assert(committed(await api('GET', `/clusters/${A}/groups/${GROUP}`)) === 10, 'the group committed 10');
+    const highs = new Map(((await api('GET', `/clusters/${A}/topics/${TOPIC}`)).partitionDetails || [])
+      .map((p) => [p.partition, Number(p.highWatermark)]));
+
+    await page.click('nav a[data-nav="clusters"]');
+    await page.click(`#clusters-table tr[data-cluster="${A}"] a.name`);
+    await page.click('nav.tabs a[data-tab="groups"]');
+    const row = page.locator(`#groups-table tr[data-group="${GROUP}"]`);
+    await page.waitForSelector(`#groups-table tr[data-group="${GROUP}"] td[data-lag="${TOTAL - 10}"]`, WAIT);
+
+    // The server's refusal is shown as it says it (made up here: a live member is needed for the real one).
+    const resetPath = (url) => url.pathname === `/clusters/${A}/groups/${GROUP}/reset`;
+    await page.route(resetPath, (route) => route.fulfill({
+      status: 400,
+      contentType: 'application/json',
+      body: JSON.stringify({
+        code: 9,
+        message: `consumer group '${GROUP}' has active members; stop its consumers first`,
+        details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'GROUP_NOT_EMPTY', domain: 'lkm' }],
+      }),
+    }));
+    await row.locator('button[data-action="reset-group"]').click();
+    await page.waitForSelector(`#reset-form[data-group="${GROUP}"]`);
+    await page.waitForSelector(`#reset-topic option[value="${TOPIC}"]`, { state: 'attached' });
+    await page.selectOption('#reset-topic', TOPIC);
+    await page.click('#reset-preview');
+    const refusal = await page.locator('#reset-result .error-box').textContent();
+    assert(/has active members/.test(refusal) && /FAILED_PRECONDITION/.test(refusal) && /GROUP_NOT_EMPTY/.test(refusal), `the refusal is shown plainly: ${refusal}`);
+    await page.unroute(resetPath);
+
+    // The dry run: the new offsets (the latest: each partition's high watermark), nothing changed.
+    await page.selectOption('#reset-to', 'OFFSET_RESET_LATEST');
+    assert(await page.isDisabled('#reset-apply'), 'the reset waits for a preview');
+    const dry = page.waitForRequest((r) => resetPath(new URL(r.url())) && JSON.parse(r.postData() || '{}').dryRun === true);
+    await page.click('#reset-preview');
+    await dry;
+    await page.waitForSelector('#reset-preview-table tr[data-partition]');
+    const planned = await page.locator('#reset-preview-table tr[data-partition]').evaluateAll((rs) => rs.map((r) => [Number(r.dataset.partition), Number(r.dataset.newOffset)]));
+    assert(planned.length === highs.size && planned.every(([p, o]) => highs.get(p) === o), `the preview shows the latest offsets: ${JSON.stringify(planned)} vs ${JSON.stringify([...highs])}`);
+    assert((await page.textContent('#reset-plan')).includes('Nothing was changed'), 'the preview says nothing changed');
+    assert(committed(await api('GET', `/clusters/${A}/groups/${GROUP}`)) === 10, 'the dry run changed nothing');
+    assert(!(await page.isDisabled('#reset-apply')), 'the reset is enabled after the preview');
+    await noErrors('reset preview');
+    await shot('group-reset-preview');
+
+    // The reset, confirmed: the group has no lag any more.
+    await page.click('#reset-apply');
+    await page.waitForSelector('#confirm-dialog[open]');
+    assert((await page.textContent('#confirm-body')).includes(TOPIC), 'the confirmation names the topic');
+    await page.click('#confirm-ok');
+    await page.waitForSelector('#reset-done .success-box');
+    await page.waitForSelector('#reset-apply:disabled'); // another reset needs a new preview
+    const g = await api('GET', `/clusters/${A}/groups/${GROUP}`);
+    const now = (g.offsets || []).filter((o) => o.topic === TOPIC);
+    assert(now.length === highs.size && now.every((o) => Number(o.committedOffset) === highs.get(o.partition)) && Number(g.totalLag) === 0,
+      `committed at the latest offsets: ${JSON.stringify(g.offsets)}`);
+    await page.waitForSelector(`#groups-table tr[data-group="${GROUP}"] td[data-lag="0"]`, WAIT);
+    await noErrors('reset');
+    await shot('group-reset-done');
+
+    // Delete, confirmed: gone on screen and for the API.
+    await row.locator('button[data-action="delete-group"]').click();
+    await page.waitForSelector('#confirm-dialog[open]');
+    await page.click('#confirm-ok');
+    await page.waitForSelector(`#group-action-result .success-box[data-deleted="${GROUP}"]`);
+    await page.waitForSelector(`#groups-table tr[data-group="${GROUP}"]`, { state: 'detached', ...WAIT });
+    assert((await page.locator(`#reset-form[data-group="${GROUP}"]`).count()) === 0, 'the reset form of a deleted group is closed');
+    const gone = await apiAs(TOKEN, 'GET', `/clusters/${A}/groups/${GROUP}`);
+    assert(gone.status === 404, `the group is gone: ${gone.status} ${JSON.stringify(gone.body)}`);
+    await noErrors('group deleted');
+    await shot('group-deleted');
+  });
+
+  await step(`topic configs and partitions on ${A}: the change, or the broker's refusal, as the API answers`, async () => {
+    const T = 'only-in-a';
+    const path1 = `/clusters/${A}/topics/${T}`;
+    // First ask the API directly what this broker does with each change.
+    const cfgProbe = await apiAs(TOKEN, 'PATCH', `${path1}/configs`, { set: { 'retention.ms': '7200000' } });
+    const before = await api('GET', path1);
+    const partsProbe = await apiAs(TOKEN, 'POST', `${path1}/partitions`, { partitions: before.partitions + 1 });
+    console.log(`  the API: config change → HTTP ${cfgProbe.status}${cfgProbe.status === 200 ? '' : ` (${cfgProbe.body.message})`}; ` +
+      `add partitions → HTTP ${partsProbe.status}${partsProbe.status === 200 ? '' : ` (${partsProbe.body.message})`}`);
+
+    await page.click('nav.tabs a[data-tab="topics"]');
+    await page.click(`#topics-table tr[data-topic="${T}"] button[data-action="configure-topic"]`);
+    await page.waitForSelector(`#topic-detail[data-topic="${T}"]`);
+    const shownConfigs = await page.locator('#topic-config-table tr[data-config]').count();
+    const apiConfigs = Object.keys((await api('GET', path1)).configs || {}).length;
+    assert(shownConfigs === apiConfigs, `every config of the description is shown: ${shownConfigs} vs ${apiConfigs}`);
+
+    // Configs: set retention.ms, confirmed.
+    await page.fill('#config-set', 'retention.ms=5400000');
+    await page.click('#config-apply');
+    await page.waitForSelector('#confirm-dialog[open]');
+    assert((await page.textContent('#confirm-body')).includes('retention.ms'), 'the confirmation names the config');
+    await page.click('#confirm-ok');
+    await page.waitForSelector('#config-result .success-box, #config-result .error-box');
+    if (cfgProbe.status === 200) {
+      await page.waitForSelector('#config-result .success-box');
+      const value = await page.textContent('#topic-config-table tr[data-config="retention.ms"] td.config-value');
+      assert(value === '5400000', `the new value is shown: ${value}`);
+      assert((await api('GET', path1)).configs['retention.ms'] === '5400000', 'and stored');
+    } else {
+      const text = await page.textContent('#config-result .error-box');
+      assert(text.includes(cfgProbe.body.message), `the server's error is shown: ${text} (the API said ${cfgProbe.body.message})`);
+    }
+    await noErrors('configs');
+    await shot('topic-configs');
+
+    // Partitions: a count that is no increase is refused by lkm; then one more.
+    const cur = (await api('GET', path1)).partitions;
+    await page.fill('#partitions-total', String(cur));
+    await page.click('#partitions-add');
+    await page.click('#confirm-ok');
+    const tooFew = await page.locator('#partitions-result .error-box').textContent();
+    assert(/must exceed the current count/.test(tooFew) && /INVALID_ARGUMENT/.test(tooFew), `lkm's refusal is shown: ${tooFew}`);
+    await page.fill('#partitions-total', String(cur + 1));
+    await page.click('#partitions-add');
+    await page.waitForSelector('#confirm-dialog[open]');
+    assert((await page.textContent('#confirm-body')).includes(`from ${cur} to ${cur + 1}`), 'the confirmation says from and to');
+    await page.click('#confirm-ok');
+    if (partsProbe.status === 200) {
+      await page.waitForSelector(`#topic-detail[data-partitions="${cur + 1}"] #partitions-result .success-box`);
+      assert((await api('GET', path1)).partitions === cur + 1, 'the topic has one partition more');
+    } else {
+      const text = await page.locator('#partitions-result .error-box').textContent();
+      assert(text.includes(partsProbe.body.message), `the server's error is shown: ${text} (the API said ${partsProbe.body.message})`);
+      assert((await api('GET', path1)).partitions === cur, 'nothing changed');
+    }
+    await noErrors('partitions');
+    await shot('topic-partitions');
+  });
+
+  await step('the operations history: filters, and paging with Older / Newer', async () => {
+    await page.click('nav a[data-nav="operations"]');
+    await page.waitForSelector('#history-table tr[data-operation]');
+    const count = async (params) => (await api('GET', `/operations?pageSize=1${params || ''}`)).totalSize || 0;
+    const total = await count();
+    await page.waitForSelector(`#hist-page-info[data-total="${total}"]`, { state: 'attached' });
+    if (total <= 50) {
+      assert(await page.isDisabled('#hist-older'), `${total} operations fit on the first page: Older is disabled`);
+      assert(await page.isDisabled('#hist-newer'), 'the first page: Newer is disabled');
+      assert((await page.locator('#history-table tr[data-operation]').count()) === total, 'every operation is listed');
+    }
+    // More than one page of 10: replication dry runs are quick to make.
+    for (let i = total; i < 13; i += 1) {
+      await api('POST', '/operations/replicate', { sourceClusterId: A, targetClusterIds: [B], dryRun: true });
+    }
+    const n = await count();
+    const rows = () => page.locator('#history-table tr[data-operation]').evaluateAll((rs) => rs.map((r) => r.dataset.operation));
+    await page.selectOption('#hist-page-size', '10');
+    await page.waitForFunction((t) => document.querySelector('#hist-page-info')?.dataset.total === String(t) &&
+      document.querySelectorAll('#history-table tr[data-operation]').length === 10, n);
+    const first = await rows();
+    assert(await page.isDisabled('#hist-newer') && !(await page.isDisabled('#hist-older')), 'page 1 of several: Older only');
+    assert((await page.textContent('#hist-page-info')).includes(`1–10 of ${n}`), await page.textContent('#hist-page-info'));
+    await page.click('#hist-older');
+    await page.waitForSelector('#history-table[data-page="2"]');
+    const second = await rows();
+    assert(second.length === Math.min(10, n - 10) && second.every((id) => !first.includes(id)), `page 2 is the next ${second.length}: ${second}`);
+    const p1 = await api('GET', '/operations?pageSize=10');
+    const p2 = await api('GET', `/operations?pageSize=10&pageToken=${encodeURIComponent(p1.nextPageToken)}`);
+    assert(JSON.stringify(p2.operations.map((o) => o.id)) === JSON.stringify(second), 'page 2 is the API\'s page 2');
+    assert(!(await page.isDisabled('#hist-newer')), 'Newer is enabled on page 2');
+    if (n <= 20) assert(await page.isDisabled('#hist-older'), 'the last page: Older is disabled');
+    await noErrors('history page 2');
+    await shot('operations-history-page-2');
+    await page.click('#hist-newer');
+    await page.waitForSelector('#history-table[data-page="1"]');
+    assert(JSON.stringify(await rows()) === JSON.stringify(first), 'Newer goes back to page 1');
+
+    // Filters, each as the API counts: by type, by status, by cluster (back to page 1).
+    await page.click('#hist-older');
+    await page.waitForSelector('#history-table[data-page="2"]');
+    await page.selectOption('#hist-type', 'OPERATION_TYPE_MIGRATE');
+    const migrations = await count('&operationType=OPERATION_TYPE_MIGRATE');
+    await page.waitForSelector(`#hist-page-info[data-total="${migrations}"][data-page="1"]`, { state: 'attached' });
+    const types = await page.locator('#history-table td[data-type]').evaluateAll((tds) => tds.map((t) => t.dataset.type));
+    assert(types.length === Math.min(10, migrations) && types.every((t) => t === 'MIGRATE'), `migrations only: ${types}`);
+    await page.selectOption('#hist-type', '');
+    await page.selectOption('#hist-status', 'OPERATION_STATUS_FAILED');
+    const failed = await count('&status=OPERATION_STATUS_FAILED');
+    await page.waitForSelector(`#hist-page-info[data-total="${failed}"]`, { state: 'attached' });
+    if (!failed) await page.waitForSelector('#history-none >> text=No operation matches the filters');
+    await page.selectOption('#hist-status', '');
+    await page.selectOption('#hist-cluster', B);
+    const withB = await count(`&clusterId=${B}`);
+    await page.waitForSelector(`#hist-page-info[data-total="${withB}"]`, { state: 'attached' });
+    const named = await page.locator('#history-table td[data-clusters]').evaluateAll((tds) => tds.map((t) => t.dataset.clusters));
+    assert(named.length === Math.min(10, withB) && named.every((c) => c.split(' ').includes(B)), `operations of ${B} only: ${named}`);
+    await noErrors('history filters');
+    await shot('operations-history-filtered');
+    await page.selectOption('#hist-cluster', '');
+    await page.selectOption('#hist-page-size', '50');
   });
 
   await step(`stop, start and delete ${B} from the overview, each confirmed first`, async () => {

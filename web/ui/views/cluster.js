@@ -1,9 +1,9 @@
 // One cluster: its live status, services (containers or processes), endpoints and
-// configuration; its topics (create, delete, partitions), producing and browsing records
-// (from the beginning, the newest, an offset, or following live over SSE), and its consumer
-// groups with their lag.
+// configuration; its topics (create, delete, add partitions, change configs), producing and
+// browsing records (from the beginning, the newest, an offset, or following live over SSE),
+// and its consumer groups with their lag (reset offsets after a dry-run preview, delete).
 
-import { del, enumName, get, num, post, qs, seg, stream } from '../api.js';
+import { del, enumName, get, num, post, qs, request, seg, stream } from '../api.js';
 import {
   busy, errorBox, errorText, every, field, fill, fmtBytes, fmtNum, fmtTime, go, h, notify,
   parsePairs, select, confirmDialog,
@@ -189,21 +189,154 @@ function mountTopics(body, clusterName, base) {
     h('td.small', Object.entries(t.configs || {}).map(([k, v]) => h('div', h('code', `${k}=${v}`)))),
     h('td.right', h('span.actions',
       h('a.btn.small', { href: `#/clusters/${encodeURIComponent(clusterName)}?tab=messages&topic=${encodeURIComponent(t.name)}` }, 'Messages'),
+      h('button.btn.small', { type: 'button', 'data-action': 'configure-topic', onclick: () => showTopic(t.name) }, 'Configure'),
       t.internal ? null : h('button.btn.small.danger', { type: 'button', 'data-action': 'delete-topic', onclick: () => deleteTopic(t.name) }, 'Delete'))));
 
-  const showTopic = async (topic) => {
+  // One topic: its partitions, its configs (with where each comes from) and the forms that
+  // change them. The list (ListTopics) names only the configs set on the topic; the
+  // description (GetTopic) has every config, so a config absent from the list is a default.
+  let shownTopic = null;
+  const showTopic = async (topic, results = {}) => {
+    shownTopic = topic;
     try {
-      const t = await get(`${base}/topics/${seg(topic)}`);
-      fill(details, h('section.card', h('h2', `Topic ${t.name}`),
-        h('table.data', h('thead', h('tr', ['Partition', 'Leader', 'Replicas', 'In sync', 'Low watermark', 'High watermark', 'Messages'].map((x) => h('th', x)))),
-          h('tbody', (t.partitionDetails || []).map((p) => h('tr',
-            h('td.num', String(p.partition)), h('td.num', String(p.leader)), h('td', (p.replicas || []).join(', ')),
-            h('td', (p.inSyncReplicas || []).join(', ')), h('td.num', fmtNum(num(p.lowWatermark))), h('td.num', fmtNum(num(p.highWatermark))),
-            h('td.num', fmtNum(num(p.highWatermark) - num(p.lowWatermark))))))),
-        Object.keys(t.configs || {}).length ? h('dl.kv', Object.entries(t.configs).map(([k, v]) => [h('dt', h('code', k)), h('dd', v)])) : null));
+      const [t, listed] = await Promise.all([
+        get(`${base}/topics/${seg(topic)}`),
+        get(`${base}/topics${qs({ includeInternal: 'true' })}`).catch(() => null),
+      ]);
+      if (shownTopic !== topic) return;
+      const overrides = listed ? ((listed.topics || []).find((x) => x.name === topic)?.configs || {}) : null;
+      renderTopic(t, overrides, results);
+      if (!results.config && !results.partitions) details.scrollIntoView({ block: 'nearest' });
     } catch (e) {
       fill(details, errorBox(e, `Describing ${topic} failed`));
     }
+  };
+
+  const renderTopic = (t, overrides, results) => {
+    const configs = Object.entries(t.configs || {}).sort(([a], [b]) => {
+      const oa = overrides && a in overrides ? 0 : 1;
+      const ob = overrides && b in overrides ? 0 : 1;
+      return oa - ob || a.localeCompare(b);
+    });
+    const setInput = h('input', { id: 'config-set', autocomplete: 'off', placeholder: 'retention.ms=3600000, cleanup.policy=compact' });
+    const deleteInput = h('input', { id: 'config-delete', autocomplete: 'off', placeholder: 'retention.ms' });
+    const configResult = h('div#config-result', results.config || null);
+    const applyBtn = h('button.btn.primary', { type: 'submit', id: 'config-apply' }, 'Apply config changes');
+    const addTo = (input, text) => {
+      const items = input.value.split(',').map((x) => x.trim()).filter(Boolean);
+      const key = text.split('=')[0];
+      input.value = [...items.filter((x) => x.split('=')[0].trim() !== key), text].join(', ');
+      input.focus();
+    };
+    const source = (k) => {
+      if (!overrides) return h('span.muted', 'unknown');
+      return k in overrides ? h('span.tag.source-topic', 'set on the topic') : h('span.muted', 'default');
+    };
+    const configForm = h('form#config-form', { novalidate: true },
+      h('div.grid2',
+        field('Set', setInput, 'key=value, separated by commas'),
+        field('Return to default', deleteInput, 'keys, separated by commas')),
+      configResult,
+      h('div.actions', applyBtn));
+    const totalInput = h('input', { id: 'partitions-total', type: 'number', min: String(t.partitions + 1), value: String(t.partitions + 1) });
+    const addBtn = h('button.btn.primary', { type: 'submit', id: 'partitions-add' }, 'Add partitions');
+    const partitionsResult = h('div#partitions-result', results.partitions || null);
+    const partitionsForm = h('form.inline-form#partitions-form', { novalidate: true },
+      field('New partition count', totalInput, `now ${t.partitions}; partitions can be added, never removed`),
+      addBtn);
+
+    fill(details, h('section.card#topic-detail', { 'data-topic': t.name, 'data-partitions': t.partitions },
+      h('h2', `Topic ${t.name}`),
+      h('p.muted.small', `${t.partitions} partition${t.partitions === 1 ? '' : 's'}, replication factor ${t.replicationFactor}, ${fmtNum(num(t.messageCount))} messages`),
+      h('table.data', h('thead', h('tr', ['Partition', 'Leader', 'Replicas', 'In sync', 'Low watermark', 'High watermark', 'Messages'].map((x) => h('th', x)))),
+        h('tbody', (t.partitionDetails || []).map((p) => h('tr',
+          h('td.num', String(p.partition)), h('td.num', String(p.leader)), h('td', (p.replicas || []).join(', ')),
+          h('td', (p.inSyncReplicas || []).join(', ')), h('td.num', fmtNum(num(p.lowWatermark))), h('td.num', fmtNum(num(p.highWatermark))),
+          h('td.num', fmtNum(num(p.highWatermark) - num(p.lowWatermark))))))),
+      h('h3', 'Add partitions'),
+      partitionsForm,
+      partitionsResult,
+      h('h3', 'Configs'),
+      overrides && !Object.keys(overrides).length && configs.length
+        ? h('p.muted.small', 'The broker marks no config as set on the topic: every value reads as a default (some brokers, e.g. tansu, do so even for configs set on the topic).')
+        : null,
+      configs.length
+        ? h('table.data.compact#topic-config-table',
+          h('thead', h('tr', ['Config', 'Value', 'Source', ''].map((x) => h('th', x)))),
+          h('tbody', configs.map(([k, v]) => h('tr', { 'data-config': k, 'data-source': overrides ? (k in overrides ? 'topic' : 'default') : 'unknown' },
+            h('td', h('code', k)), h('td.config-value', v), h('td', source(k)),
+            h('td.right', h('span.actions',
+              h('button.btn.tiny', { type: 'button', 'data-action': 'edit-config', onclick: () => addTo(setInput, `${k}=${v}`) }, 'Edit'),
+              overrides && k in overrides
+                ? h('button.btn.tiny', { type: 'button', 'data-action': 'reset-config', onclick: () => addTo(deleteInput, k) }, 'To default')
+                : null))))))
+        : h('p.muted', 'The broker reports no configs for this topic.'),
+      configForm));
+
+    configForm.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      busy(applyBtn, async () => {
+        fill(configResult);
+        let set;
+        let del;
+        try {
+          set = parsePairs(setInput.value, 'config');
+          del = deleteInput.value.split(',').map((x) => x.trim()).filter(Boolean);
+          if (!Object.keys(set).length && !del.length) throw new Error('name a config to set or to return to its default');
+        } catch (e) {
+          fill(configResult, errorBox(e));
+          return;
+        }
+        const ok = await confirmDialog({
+          title: `Change the configs of ${t.name}?`,
+          body: h('div',
+            h('p', `On ${clusterName}, topic ${t.name}:`),
+            h('ul',
+              Object.entries(set).map(([k, v]) => h('li', 'set ', h('code', k), ` to ${v}${k in (t.configs || {}) ? ` (now ${t.configs[k]})` : ''}`)),
+              del.map((k) => h('li', 'return ', h('code', k), ' to its default'))),
+            h('p.small.muted', 'Configs not named keep their values.')),
+          ok: 'Apply',
+        });
+        if (!ok) return;
+        try {
+          await request('PATCH', `${base}/topics/${seg(t.name)}/configs`, { set, delete: del });
+          const what = [...Object.entries(set).map(([k, v]) => `${k}=${v}`), ...del.map((k) => `${k} to its default`)].join(', ');
+          lastKey = '';
+          refresh();
+          await showTopic(t.name, { config: h('div.success-box', `Configs of ${t.name} changed: ${what}.`) });
+        } catch (e) {
+          fill(configResult, errorBox(e, `Changing the configs of ${t.name} failed`));
+        }
+      });
+    });
+
+    partitionsForm.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      busy(addBtn, async () => {
+        fill(partitionsResult);
+        const total = Number(totalInput.value);
+        if (!Number.isInteger(total) || totalInput.value === '') {
+          fill(partitionsResult, errorBox(new Error('give the new partition count (a whole number)')));
+          return;
+        }
+        const ok = await confirmDialog({
+          title: `Add partitions to ${t.name}?`,
+          body: h('div',
+            h('p', `${t.name} on ${clusterName} goes from ${t.partitions} to ${total} partition${total === 1 ? '' : 's'}.`),
+            h('p.small.muted', 'Partitions cannot be removed again. Records with a key may go to another partition than before.')),
+          ok: 'Add partitions',
+        });
+        if (!ok) return;
+        try {
+          const res = await post(`${base}/topics/${seg(t.name)}/partitions`, { partitions: total });
+          lastKey = '';
+          refresh();
+          await showTopic(t.name, { partitions: h('div.success-box', `${t.name} now has ${res.partitions ?? total} partitions.`) });
+        } catch (e) {
+          fill(partitionsResult, errorBox(e, `Adding partitions to ${t.name} failed`));
+        }
+      });
+    });
   };
 
   const deleteTopic = async (topic) => {
@@ -212,6 +345,10 @@ function mountTopics(body, clusterName, base) {
     try {
       await del(`${base}/topics/${seg(topic)}`);
       notify('success', `Topic ${topic} deleted.`);
+      if (shownTopic === topic) {
+        shownTopic = null;
+        fill(details);
+      }
     } catch (e) {
       notify('error', `Deleting topic ${topic} failed: ${errorText(e)}`);
     }
@@ -493,23 +630,39 @@ function mountMessages(body, clusterName, base, query) {
 
 // ---- consumer groups ----------------------------------------------------------------------
 
+const RESET_TO = [
+  { value: 'OFFSET_RESET_EARLIEST', label: 'the earliest offset' },
+  { value: 'OFFSET_RESET_LATEST', label: 'the latest offset (skip everything)' },
+  { value: 'OFFSET_RESET_OFFSET', label: 'an offset' },
+  { value: 'OFFSET_RESET_TIMESTAMP', label: 'a point in time' },
+];
+
 function mountGroups(body, base) {
   const list = h('div#groups');
   const error = h('div');
-  fill(body, h('section.card',
-    h('div.card-head', h('h2', 'Consumer groups'), h('span.grow'), h('button.btn.small', { type: 'button', onclick: () => refresh() }, 'Refresh')),
-    error, list));
+  const actionResult = h('div#group-action-result');
+  const resetPanel = h('div#reset-panel');
+  fill(body,
+    h('section.card',
+      h('div.card-head', h('h2', 'Consumer groups'), h('span.grow'), h('button.btn.small', { type: 'button', onclick: () => refresh() }, 'Refresh')),
+      actionResult, error, list),
+    resetPanel);
   const open = new Set();
   let lastKey = '';
+  let rows = [];
+  let resetGroup = null;
+  let seq = 0; // the latest listing wins (a click may start one while the poll's is on its way)
   const refresh = async () => {
+    const mine = (seq += 1);
     try {
       const res = await get(`${base}/groups`);
       const groups = (res.groups || []).sort((a, b) => a.groupId.localeCompare(b.groupId));
       // Lag is in each group's description.
       const described = await Promise.allSettled(groups.map((g) => get(`${base}/groups/${seg(g.groupId)}`)));
+      if (mine !== seq) return;
       fill(error);
-      const rows = groups.map((g, i) => (described[i].status === 'fulfilled' ? { ...g, ...described[i].value } : { ...g, describeError: errorText(described[i].reason) }));
-      const key = JSON.stringify([rows, [...open]]);
+      rows = groups.map((g, i) => (described[i].status === 'fulfilled' ? { ...g, ...described[i].value } : { ...g, describeError: errorText(described[i].reason) }));
+      const key = JSON.stringify([rows, [...open], resetGroup]);
       if (key === lastKey) return;
       lastKey = key;
       if (!rows.length) {
@@ -519,34 +672,232 @@ function mountGroups(body, base) {
       fill(list, h('table.data#groups-table',
         h('thead', h('tr', ['Group', 'State', 'Protocol', 'Members', 'Total lag', ''].map((t) => h('th', t)))),
         h('tbody', rows.map((g) => [
-          h('tr', { 'data-group': g.groupId },
+          h('tr', { 'data-group': g.groupId, class: resetGroup === g.groupId ? 'selected' : null },
             h('td', g.groupId), h('td', g.state || '—'), h('td', [g.protocolType, g.protocol].filter(Boolean).join(' / ') || '—'),
             h('td.num', String((g.members || []).length)),
             h('td.num', { class: num(g.totalLag) > 0 ? 'lagging' : '', 'data-lag': num(g.totalLag) }, fmtNum(num(g.totalLag))),
-            h('td.right', h('button.btn.small', {
-              type: 'button',
-              onclick: () => {
-                if (open.has(g.groupId)) open.delete(g.groupId);
-                else open.add(g.groupId);
-                lastKey = '';
-                refresh();
-              },
-            }, open.has(g.groupId) ? 'Hide' : 'Partitions'))),
+            h('td.right', h('span.actions',
+              h('button.btn.small', {
+                type: 'button',
+                'data-action': 'group-partitions',
+                onclick: () => {
+                  if (open.has(g.groupId)) open.delete(g.groupId);
+                  else open.add(g.groupId);
+                  lastKey = '';
+                  refresh();
+                },
+              }, open.has(g.groupId) ? 'Hide' : 'Partitions'),
+              h('button.btn.small', { type: 'button', 'data-action': 'reset-group', onclick: () => openReset(g.groupId) }, 'Reset offsets'),
+              h('button.btn.small.danger', { type: 'button', 'data-action': 'delete-group', onclick: () => deleteGroup(g.groupId) }, 'Delete')))),
           g.membersError || g.describeError
             ? h('tr.note', h('td.small.muted', { colspan: '6' }, g.describeError ? `Not described: ${g.describeError}` : `Members: ${g.membersError}`))
             : null,
           open.has(g.groupId) ? h('tr.detail', h('td', { colspan: '6' }, h('table.data.compact',
             h('thead', h('tr', ['Topic', 'Partition', 'Committed', 'High watermark', 'Lag'].map((t) => h('th', t)))),
-            h('tbody', (g.offsets || []).map((o) => h('tr',
+            h('tbody', (g.offsets || []).map((o) => h('tr', { 'data-topic': o.topic, 'data-partition': o.partition },
               h('td', o.topic), h('td.num', String(o.partition)),
-              h('td.num', num(o.committedOffset) < 0 ? 'none' : fmtNum(num(o.committedOffset))),
+              h('td.num', { 'data-committed': num(o.committedOffset) }, num(o.committedOffset) < 0 ? 'none' : fmtNum(num(o.committedOffset))),
               h('td.num', fmtNum(num(o.highWatermark))), h('td.num', { class: num(o.lag) > 0 ? 'lagging' : '' }, fmtNum(num(o.lag))))))),
             (g.members || []).length ? h('p.small', `Members: ${g.members.map((m) => `${m.clientId || m.memberId} (${m.clientHost || '?'})`).join(', ')}`) : null)) : null,
         ]))));
     } catch (e) {
+      if (mine !== seq) return;
       lastKey = '';
       fill(error, errorBox(e, 'Listing consumer groups failed'));
     }
   };
+  const again = () => {
+    lastKey = '';
+    return refresh();
+  };
+
+  const deleteGroup = async (group) => {
+    fill(actionResult);
+    const ok = await confirmDialog({
+      title: `Delete consumer group ${group}?`,
+      body: h('div',
+        h('p', `The group and its committed offsets are deleted. Consumers that join ${group} later start where their auto.offset.reset setting says.`),
+        h('p.small.muted', 'lkm refuses while the group has active members: stop its consumers first.')),
+      ok: 'Delete group',
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      await del(`${base}/groups/${seg(group)}`);
+      fill(actionResult, h('div.success-box', { 'data-deleted': group }, `Consumer group ${group} deleted.`));
+      open.delete(group);
+      if (resetGroup === group) closeReset();
+    } catch (e) {
+      fill(actionResult, errorBox(e, `Deleting consumer group ${group} failed`));
+    }
+    await again();
+  };
+
+  const closeReset = () => {
+    resetGroup = null;
+    fill(resetPanel);
+    lastKey = '';
+  };
+
+  // Reset: the form, a dry run showing the offsets it would set next to the committed ones,
+  // then the reset itself (confirmed) with exactly the previewed request.
+  const openReset = async (group) => {
+    fill(actionResult);
+    resetGroup = group;
+    lastKey = '';
+    refresh();
+    const g = rows.find((r) => r.groupId === group) || { groupId: group };
+    const groupTopics = [...new Set((g.offsets || []).map((o) => o.topic))];
+    let clusterTopics = [];
+    try {
+      clusterTopics = ((await get(`${base}/topics`)).topics || []).map((t) => t.name);
+    } catch {
+      // the group's own topics are still offered
+    }
+    if (resetGroup !== group) return;
+    const names = [...new Set([...groupTopics, ...clusterTopics.sort()])];
+    const topic = h('select', { id: 'reset-topic' }, names.length
+      ? names.map((n) => h('option', { value: n }, groupTopics.includes(n) ? n : `${n} (no offsets of the group)`))
+      : h('option', { value: '' }, 'No topics'));
+    const partition = h('input', { id: 'reset-partition', type: 'number', min: '0', placeholder: 'all' });
+    const to = select({ id: 'reset-to' }, RESET_TO, 'OFFSET_RESET_EARLIEST');
+    const offset = h('input', { id: 'reset-offset', type: 'number', min: '0', value: '0' });
+    const when = h('input', { id: 'reset-timestamp', type: 'datetime-local', step: '1' });
+    const offsetField = field('Offset', offset, 'kept within each partition\'s watermarks');
+    const whenField = field('Time', when, 'the first record at or after it (local time)');
+    const previewBtn = h('button.btn', { type: 'button', id: 'reset-preview' }, 'Preview (dry run)');
+    const applyBtn = h('button.btn.primary', { type: 'submit', id: 'reset-apply', disabled: true }, 'Reset offsets');
+    const closeBtn = h('button.btn.ghost', { type: 'button', id: 'reset-close' }, 'Close');
+    const result = h('div#reset-result');
+    let planned = null;
+
+    const syncTo = () => {
+      offsetField.hidden = to.value !== 'OFFSET_RESET_OFFSET';
+      whenField.hidden = to.value !== 'OFFSET_RESET_TIMESTAMP';
+    };
+    const invalidate = () => {
+      planned = null;
+      applyBtn.disabled = true;
+      fill(result);
+    };
+    const requestBody = () => {
+      if (!topic.value) throw new Error('choose a topic');
+      const req = { topic: topic.value, to: to.value };
+      if (partition.value !== '') {
+        const p = Number(partition.value);
+        if (!Number.isInteger(p) || p < 0) throw new Error('the partition is a whole number, 0 or more');
+        req.partition = p;
+      }
+      if (to.value === 'OFFSET_RESET_OFFSET') {
+        if (offset.value === '' || !/^\d+$/.test(offset.value)) throw new Error('give the offset (a whole number, 0 or more)');
+        req.offset = offset.value;
+      }
+      if (to.value === 'OFFSET_RESET_TIMESTAMP') {
+        const d = new Date(when.value);
+        if (!when.value || Number.isNaN(d.getTime())) throw new Error('give the date and time');
+        req.timestamp = d.toISOString();
+      }
+      return req;
+    };
+    const describeTo = (req) => {
+      if (req.to === 'OFFSET_RESET_OFFSET') return `offset ${req.offset}`;
+      if (req.to === 'OFFSET_RESET_TIMESTAMP') return `the first record at or after ${fmtTime(req.timestamp)}`;
+      return req.to === 'OFFSET_RESET_LATEST' ? 'the latest offset' : 'the earliest offset';
+    };
+    const offsetsTable = (id, offsets, before, beforeLabel) => h(`table.data.compact#${id}`,
+      h('thead', h('tr', ['Partition', beforeLabel, 'New offset', 'High watermark', 'Lag after'].map((x) => h('th', x)))),
+      h('tbody', offsets.map((o) => {
+        const was = before.get(o.partition);
+        return h('tr', { 'data-partition': o.partition, 'data-new-offset': num(o.committedOffset) },
+          h('td.num', String(o.partition)),
+          h('td.num', was === undefined || was < 0 ? 'none' : fmtNum(was)),
+          h('td.num.hl', fmtNum(num(o.committedOffset))),
+          h('td.num', fmtNum(num(o.highWatermark))),
+          h('td.num', { class: num(o.lag) > 0 ? 'lagging' : '' }, fmtNum(num(o.lag))));
+      })));
+    const committedNow = async (t) => {
+      try {
+        const d = await get(`${base}/groups/${seg(group)}`);
+        return new Map((d.offsets || []).filter((o) => o.topic === t).map((o) => [o.partition, num(o.committedOffset)]));
+      } catch {
+        return new Map();
+      }
+    };
+
+    const form = h('form.card#reset-form', { novalidate: true, 'data-group': group },
+      h('div.head-row', h('h2', `Reset the offsets of ${group}`), h('span.grow'), closeBtn),
+      h('p.small.muted', 'Moves the group\'s committed offsets on one topic. The group must have no active members (stop its consumers first). Preview first: the dry run changes nothing.'),
+      h('div.grid4', field('Topic', topic), field('Partition', partition, 'empty: every partition'), field('Reset to', to), h('div', offsetField, whenField)),
+      h('div.actions', previewBtn, applyBtn),
+      result);
+    fill(resetPanel, form);
+    syncTo();
+    [topic, partition, offset, when].forEach((el) => el.addEventListener('input', invalidate));
+    topic.addEventListener('change', invalidate);
+    to.addEventListener('change', () => {
+      syncTo();
+      invalidate();
+    });
+    closeBtn.addEventListener('click', () => {
+      closeReset();
+      refresh();
+    });
+
+    previewBtn.addEventListener('click', () => busy(previewBtn, async () => {
+      invalidate();
+      try {
+        const req = requestBody();
+        const [res, before] = await Promise.all([
+          post(`${base}/groups/${seg(group)}/reset`, { ...req, dryRun: true }),
+          committedNow(req.topic),
+        ]);
+        const offsets = res.offsets || [];
+        fill(result, h('div.preview#reset-plan', { 'data-group': group, 'data-topic': req.topic },
+          h('h3', `Dry run: ${group} on ${req.topic} to ${describeTo(req)}`),
+          offsets.length ? offsetsTable('reset-preview-table', offsets, before, 'Committed now') : h('p.muted', 'No partition to reset.'),
+          h('p.small.muted', 'Nothing was changed. "Reset offsets" commits these offsets.')));
+        planned = JSON.stringify(req);
+        applyBtn.disabled = !offsets.length;
+      } catch (e) {
+        fill(result, errorBox(e, 'The preview failed'));
+      }
+    }));
+
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      // Applied (or failed): a new preview comes first again.
+      busy(applyBtn, async () => {
+        let req;
+        try {
+          req = requestBody();
+          if (planned !== JSON.stringify(req)) throw new Error('preview the reset first (the form changed since the preview)');
+        } catch (e) {
+          fill(result, errorBox(e));
+          return;
+        }
+        const ok = await confirmDialog({
+          title: `Reset ${group} on ${req.topic}?`,
+          body: `The committed offsets of ${group} on ${req.topic}${req.partition === undefined ? '' : ` partition ${req.partition}`} move to ${describeTo(req)}, as previewed. Its consumers continue from there.`,
+          ok: 'Reset offsets',
+        });
+        if (!ok) return;
+        const before = await committedNow(req.topic);
+        try {
+          const res = await post(`${base}/groups/${seg(group)}/reset`, { ...req, dryRun: false });
+          planned = null;
+          applyBtn.disabled = true;
+          fill(result, h('div#reset-done', { 'data-group': group, 'data-topic': req.topic },
+            h('div.success-box', `The offsets of ${group} on ${req.topic} were reset to ${describeTo(req)}.`),
+            offsetsTable('reset-done-table', res.offsets || [], before, 'Committed before')));
+        } catch (e) {
+          fill(result, errorBox(e, 'The reset failed'));
+        }
+        await again();
+      }).finally(() => {
+        applyBtn.disabled = !planned;
+      });
+    });
+  };
+
   return every(5000, refresh);
 }

@@ -1,6 +1,7 @@
 // Cross-cluster operations: start a migration or a replication after a dry-run preview,
 // watch one live (Server-Sent Events from /operations/{id}/events: progress bars per topic
-// with rate and ETA), cancel it, and the history of operations.
+// with rate and ETA), cancel it, and the history of operations (filtered by type, status and
+// cluster, a page at a time: Older / Newer).
 
 import { enumName, get, num, post, qs, seconds, seg, stream } from '../api.js';
 import {
@@ -61,13 +62,21 @@ function mountStart(root, query) {
     { value: '', label: 'All types' }, { value: 'OPERATION_TYPE_MIGRATE', label: 'Migrations' }, { value: 'OPERATION_TYPE_REPLICATE', label: 'Replications' }], '');
   const statusFilter = select({ id: 'hist-status', 'aria-label': 'Status' }, [
     { value: '', label: 'Any status' }, ...['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'].map((s) => ({ value: `OPERATION_STATUS_${s}`, label: s.toLowerCase() }))], '');
+  const clusterFilter = select({ id: 'hist-cluster', 'aria-label': 'Cluster' }, [{ value: '', label: 'Any cluster' }], '');
+  const pageSize = select({ id: 'hist-page-size', 'aria-label': 'Per page' },
+    [10, 25, 50, 100].map((n) => ({ value: String(n), label: `${n} per page` })), '50');
+  const histNewer = h('button.btn.small', { type: 'button', id: 'hist-newer', disabled: true }, '← Newer');
+  const histOlder = h('button.btn.small', { type: 'button', id: 'hist-older', disabled: true }, 'Older →');
+  const histInfo = h('span.muted.small#hist-page-info');
+  const histPager = h('div.pager.pad#hist-pager', histInfo, h('span.grow'), histNewer, histOlder);
 
   fill(root,
     h('div.toolbar', h('h1', 'Operations')),
     form,
     h('section.card.flush',
-      h('div.card-head', h('h2', 'History'), h('span.grow'), typeFilter, statusFilter),
-      history));
+      h('div.card-head', h('h2', 'History'), h('span.grow'), typeFilter, statusFilter, clusterFilter, pageSize),
+      history,
+      histPager));
 
   let clusters = [];
   let name = (id) => id;
@@ -123,6 +132,9 @@ function mountStart(root, query) {
     try {
       clusters = await listClusters();
       name = namer(clusters);
+      const curFilter = clusterFilter.value;
+      fill(clusterFilter, h('option', { value: '' }, 'Any cluster'),
+        clusters.map((c) => h('option', { value: c.name, selected: c.name === curFilter }, c.name)));
       const cur = source.value || query.source || '';
       fill(source, h('option', { value: '' }, 'Choose…'), clusters.map((c) => h('option', { value: c.name, selected: c.name === cur }, c.name)));
       fillTargets();
@@ -246,35 +258,80 @@ function mountStart(root, query) {
   [groups, timestamps, partitions].forEach((c) => c.addEventListener('change', invalidate));
   syncKind();
 
-  // history
+  // history: newest first, a page at a time. Page tokens only go forward (older); the tokens
+  // of the pages seen are kept to go back (newer). A filter change starts at the first page.
   let histKey = '';
+  let histPages = ['']; // page tokens of the pages seen, the newest page first
+  let histAt = 0;
+  let histNext = '';
+  let histSeq = 0;
   const refreshHistory = async () => {
+    const mine = (histSeq += 1);
+    const size = Number(pageSize.value) || 50;
     try {
-      const res = await get(`/operations${qs({ pageSize: 50, operationType: typeFilter.value, status: statusFilter.value })}`);
+      const res = await get(`/operations${qs({
+        pageSize: size, pageToken: histPages[histAt],
+        operationType: typeFilter.value, status: statusFilter.value, clusterId: clusterFilter.value,
+      })}`);
+      if (mine !== histSeq) return;
       const ops = res.operations || [];
-      const key = JSON.stringify(ops.map((o) => [o.id, o.status, o.progressPercent])) + clusters.length;
+      const total = Number(res.totalSize) || 0;
+      histNext = res.nextPageToken || '';
+      histNewer.disabled = histAt === 0;
+      histOlder.disabled = !histNext;
+      const first = histAt * size + 1;
+      histInfo.dataset.page = String(histAt + 1);
+      histInfo.dataset.total = String(total);
+      histInfo.textContent = ops.length
+        ? `${fmtNum(first)}–${fmtNum(first + ops.length - 1)} of ${fmtNum(total)} · page ${histAt + 1}${histNext ? '' : ' (the oldest)'}`
+        : total ? `page ${histAt + 1}: no more operations` : '';
+      const key = JSON.stringify([histAt, total, ops.map((o) => [o.id, o.status, o.progressPercent])]) + clusters.length;
       if (key === histKey) return;
       histKey = key;
-      fill(history, ops.length ? h('table.data#history-table',
+      const filtered = typeFilter.value || statusFilter.value || clusterFilter.value;
+      fill(history, ops.length ? h('table.data#history-table', { 'data-page': histAt + 1 },
         h('thead', h('tr', ['Created', 'Type', 'Source → target', 'Topics', 'Status', 'Progress', 'Took'].map((x) => h('th', x)))),
         h('tbody', ops.map((o) => {
           const took = o.startedAt && o.completedAt ? (new Date(o.completedAt) - new Date(o.startedAt)) / 1000 : null;
           return h('tr', { 'data-operation': o.id, 'data-dry-run': o.dryRun ? 'true' : null, class: o.dryRun ? 'dry-run' : null },
             h('td', h('a', { href: `#/operations/${encodeURIComponent(o.id)}` }, fmtTime(o.createdAt))),
             h('td', { 'data-type': opType(o) }, opType(o).toLowerCase(), o.dryRun ? [' ', h('span.tag.dry-run', { title: 'a preview: nothing was changed' }, 'dry run')] : null),
-            h('td', `${name(o.sourceClusterId)} → ${(o.targetClusterIds || []).map(name).join(', ')}`),
+            h('td', { 'data-clusters': [o.sourceClusterId, ...(o.targetClusterIds || [])].map(name).join(' ') },
+              `${name(o.sourceClusterId)} → ${(o.targetClusterIds || []).map(name).join(', ')}`),
             h('td.small', (o.topics || []).length ? o.topics.join(', ') : 'all'),
             h('td', statusBadge(opStatus(o))),
             h('td', progressBar(o.progressPercent, `${Math.floor(o.progressPercent || 0)}%`, { class: 'mini' })),
             h('td', took === null ? '—' : fmtDuration(took)));
-        }))) : h('p.muted.pad', 'No operations yet.'));
+        }))) : h('p.muted.pad#history-none', histAt > 0 ? 'No more operations.' : filtered ? 'No operation matches the filters.' : 'No operations yet.'));
     } catch (e) {
+      if (mine !== histSeq) return;
       histKey = '';
-      fill(history, errorBox(e, 'Listing operations failed'));
+      histOlder.disabled = true;
+      histNewer.disabled = histAt === 0;
+      fill(history, h('div.pad', errorBox(e, 'Listing operations failed')));
     }
   };
-  typeFilter.addEventListener('change', () => refreshHistory());
-  statusFilter.addEventListener('change', () => refreshHistory());
+  const firstHistoryPage = () => {
+    histPages = [''];
+    histAt = 0;
+    histKey = '';
+    return refreshHistory();
+  };
+  [typeFilter, statusFilter, clusterFilter, pageSize].forEach((f) => f.addEventListener('change', firstHistoryPage));
+  histOlder.addEventListener('click', () => {
+    if (!histNext) return;
+    histPages = histPages.slice(0, histAt + 1);
+    histPages.push(histNext);
+    histAt += 1;
+    histKey = '';
+    refreshHistory();
+  });
+  histNewer.addEventListener('click', () => {
+    if (histAt === 0) return;
+    histAt -= 1;
+    histKey = '';
+    refreshHistory();
+  });
 
   loadClusters().then(() => refreshHistory());
   return every(3000, refreshHistory);
