@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import Callable
+from typing import Callable, Iterator
 
 import grpc
 import pytest
@@ -175,3 +175,70 @@ def test_server_checks_the_token(server: str, token: str | None, lkm: LkmClient)
         with pytest.raises(lkm_client.LkmError) as err:
             wrong.list_templates()
         assert err.value.code == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_produce_stream(lkm: LkmClient, make_cluster: MakeCluster) -> None:
+    cluster = make_cluster("py-pstream").name
+    lkm.create_topic(cluster, "bulk", partitions=3)
+    n = 5000
+
+    def records() -> Iterator[Record]:  # a generator: read as it is sent
+        for i in range(n):
+            yield Record(key=f"k-{i}", value={"n": i}, partition=i % 3)
+
+    summary = lkm.produce_stream(cluster, "bulk", records(), batch_size=700)
+    assert summary.records == n and summary.failed_count == 0
+    assert dict(summary.last_offsets) == {0: 1666, 1: 1666, 2: 1665}  # 1667, 1667, 1666 records
+    got = lkm.consume(cluster, "bulk", max_records=n + 10, value_format="json")
+    assert len(got) == n
+    assert sorted(m.value["n"] for m in got) == list(range(n))
+
+    # Bare values, an empty stream, and a failing record iterator (its error is raised).
+    assert lkm.produce_stream(cluster, "bulk", ["a", b"\x00", Json("j")]).records == 3
+    assert lkm.produce_stream(cluster, "bulk", []).records == 0
+
+    def broken() -> Iterator[str]:
+        yield "fine"
+        raise RuntimeError("no more records")
+
+    with pytest.raises(RuntimeError, match="no more records"):
+        lkm.produce_stream(cluster, "bulk", broken(), batch_size=1)
+    with pytest.raises(ValueError):
+        lkm.produce_stream(cluster, "bulk", ["x"], batch_size=10_001)
+    with pytest.raises(lkm_client.LkmError) as err:
+        lkm.produce_stream("lkmtest-does-not-exist", "bulk", ["x"])
+    assert err.value.reason == "CLUSTER_NOT_FOUND"
+
+
+def test_replicate_dry_run_and_compare(lkm: LkmClient, make_cluster: MakeCluster) -> None:
+    source = make_cluster("py-rsrc").name
+    target = make_cluster("py-rdst").name
+    lkm.create_topic(source, "orders", partitions=3)
+    lkm.create_topic(source, "payments", partitions=1, configs={"retention.ms": "3600000"})
+    lkm.create_topic(target, "payments", partitions=2)
+    lkm.produce(source, "orders", [Record(value=f"v-{i}", partition=i % 3) for i in range(9)])
+
+    plan = lkm.replicate(source, [target], dry_run=True)
+    assert plan.dry_run and plan.status == pb.OPERATION_STATUS_SUCCEEDED, plan.error_message
+    assert plan.operation_type == pb.OPERATION_TYPE_REPLICATE
+    (planned,) = plan.replication.targets
+    assert list(planned.topics_created) == ["orders"]
+    assert [c.topic for c in planned.conflicts] == ["payments"]  # 1 partition vs 2
+    assert (planned.conflicts[0].source_partitions, planned.conflicts[0].target_partitions) == (1, 2)
+    assert "orders" not in [t.name for t in lkm.list_topics(target)]  # nothing created
+    # Not preserving partitions, a partition count is no conflict; one topic, one target as a str.
+    only = lkm.replicate(source, target, topics=["orders"], preserve_partitions=False, dry_run=True)
+    assert list(only.topics) == ["orders"] and not only.preserve_partitions
+    assert list(only.replication.targets[0].topics_created) == ["orders"]
+
+    diff = lkm.compare(source, target, include_data=True)
+    assert not diff.summary.identical
+    assert list(diff.topics_only_in_source) == ["orders"]
+    assert list(diff.topics_only_in_target) == []
+    assert [t.topic for t in diff.topics_with_different_config] == ["payments"]
+    assert diff.summary.source_messages == 9 and diff.summary.target_messages == 0
+    counts = {(d.topic, d.partition, d.source_count, d.target_count) for d in diff.message_count_differences}
+    assert counts == {("orders", p, 3, 0) for p in range(3)}
+    with pytest.raises(lkm_client.LkmError) as err:
+        lkm.replicate(source, [target], topics=["no-such-topic"], dry_run=True)
+    assert err.value.code == grpc.StatusCode.NOT_FOUND

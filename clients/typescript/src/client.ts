@@ -1,4 +1,4 @@
-// What the browser and the Node entry points share: the clients of the three lkm services on
+// What the browser and the Node entry points share: the clients of the four lkm services on
 // one transport, the bearer-token interceptor, and small helpers for payloads and waiting.
 
 import { create, fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
@@ -7,6 +7,7 @@ import { ConnectError, createClient, type Client, type Interceptor, type Transpo
 
 import { ErrorInfoSchema } from "./gen/google/rpc/error_details_pb.js";
 
+import { AccessService } from "./gen/lkm/v1/access_service_pb.js";
 import { ClusterStatus } from "./gen/lkm/v1/cluster_pb.js";
 import { ClusterService, type GetClusterStatusResponse } from "./gen/lkm/v1/cluster_service_pb.js";
 import { type Payload, PayloadSchema } from "./gen/lkm/v1/kafka_pb.js";
@@ -30,11 +31,13 @@ export interface LkmClientOptions {
   interceptors?: Interceptor[];
 }
 
-/** The three lkm services on one transport. */
+/** The four lkm services on one transport. */
 export interface LkmClient {
   clusters: Client<typeof ClusterService>;
   templates: Client<typeof TemplateService>;
   operations: Client<typeof OperationService>;
+  /** Who may do what: whoAmI, checkAccess, tokens, grants, the audit log. */
+  access: Client<typeof AccessService>;
   transport: Transport;
   /** The token the client sends, if any. */
   token: string | undefined;
@@ -60,6 +63,7 @@ export function clientsOn(transport: Transport, token?: string): LkmClient {
     clusters: createClient(ClusterService, transport),
     templates: createClient(TemplateService, transport),
     operations: createClient(OperationService, transport),
+    access: createClient(AccessService, transport),
     transport,
     token,
   };

@@ -54,6 +54,46 @@ describe("live lkm server", { skip: !server && "LKM_TEST_SERVER is not set" }, (
     });
   }
 
+  for (const [name, client] of Object.entries(transports)) {
+    test(`access.whoAmI over ${name}`, { skip: !token && "the server hands out no token" }, async () => {
+      const me = await client.access.whoAmI({});
+      assert.equal(me.principal, "admin");
+      assert.equal(me.authentication, true);
+      assert.equal(me.token?.principal, "admin");
+      assert.ok(me.grants.some((g) => g.role === "admin"));
+    });
+  }
+
+  test("a token for another principal: created, used, revoked", { skip: !token && "the server hands out no token" }, async () => {
+    const principal = `lkmtest-ts-${randomBytes(3).toString("hex")}`;
+    const created = await grpc.access.createToken({ principal, name: "ci", ttl: { seconds: 3600n } });
+    assert.equal(created.token?.principal, principal);
+    assert.ok(created.secret);
+    assert.equal(created.token.expiresAt.seconds - created.token.createdAt.seconds, 3600n);
+    const { tokens } = await grpcWeb.access.listTokens({ principal });
+    assert.deepEqual(tokens.map((t) => t.id), [created.token.id]);
+
+    for (const user of [
+      lkm.createLkmClient({ baseUrl: server, token: created.secret, transport: "grpc" }),
+      web.createLkmClient({ baseUrl: server, token: created.secret }),
+    ]) {
+      const me = await user.access.whoAmI({});
+      assert.equal(me.principal, principal);
+      assert.equal(me.token?.id, created.token.id);
+      assert.deepEqual(me.grants, []);
+    }
+    const user = lkm.createLkmClient({ baseUrl: server, token: created.secret, transport: "grpc-web" });
+    // Admin only: refused, and not because of the token.
+    const refused = await user.access.listAuditEvents({}).then(() => undefined, (e) => ConnectError.from(e));
+    assert.equal(refused?.code, Code.PermissionDenied);
+
+    await browser.access.revokeToken({ tokenId: created.token.id });
+    const err = await user.access.whoAmI({}).then(() => undefined, (e) => ConnectError.from(e));
+    assert.equal(err?.code, Code.Unauthenticated, err?.message);
+    const after = await grpc.access.listTokens({ principal });
+    assert.ok(after.tokens[0].revokedAt);
+  });
+
   test("the server checks the token (when it hands one out)", { skip: !token && "the server hands out no token" }, async () => {
     for (const [name, make] of [
       ["grpc", (t) => lkm.createLkmClient({ baseUrl: server, token: t, transport: "grpc" })],

@@ -1,7 +1,7 @@
 """The helper layer: :func:`connect` and :class:`LkmClient`.
 
 The generated stubs stay one attribute away (``client.clusters``, ``client.templates``,
-``client.operations``) for everything the helpers do not cover; they take the messages of
+``client.operations``, ``client.access``) for everything the helpers do not cover; they take the messages of
 :mod:`lkm_client.pb` and raise ``grpc.RpcError``. The helpers raise :class:`LkmError`.
 """
 
@@ -21,6 +21,9 @@ from google.protobuf import duration_pb2, json_format
 from ._auth import BearerTokenInterceptor, discover_token
 from .errors import ClusterError, LkmError, OperationFailed, ProduceError
 from .gen.lkm.v1 import (
+    access_pb2,
+    access_service_pb2,
+    access_service_pb2_grpc,
     cluster_pb2,
     cluster_service_pb2,
     cluster_service_pb2_grpc,
@@ -38,6 +41,10 @@ from .payload import Message, PayloadValue, Record, to_datetime, to_record, to_t
 DEFAULT_ADDRESS = "127.0.0.1:8000"
 # As large as the server accepts (a produce batch of many records).
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+# ProduceStream: at most this many records per request message (the server's limit), and a
+# message is sent once its records reach STREAM_BATCH_BYTES.
+MAX_STREAM_BATCH = 10_000
+STREAM_BATCH_BYTES = 4 * 1024 * 1024
 
 StartFrom = Literal["beginning", "end", "offset", "timestamp", "committed"]
 Format = Literal["auto", "binary", "text", "json"]
@@ -138,6 +145,7 @@ class LkmClient:
         self.clusters = cluster_service_pb2_grpc.ClusterServiceStub(channel)
         self.templates = template_service_pb2_grpc.TemplateServiceStub(channel)
         self.operations = operation_service_pb2_grpc.OperationServiceStub(channel)
+        self.access = access_service_pb2_grpc.AccessServiceStub(channel)
 
     def close(self) -> None:
         self.channel.close()
@@ -324,6 +332,59 @@ class LkmClient:
             raise ProduceError([r for r in response.results if r.error])
         return response
 
+    def produce_stream(
+        self,
+        cluster: str,
+        topic: str,
+        records: Iterable[Union[Record, PayloadValue]],
+        *,
+        batch_size: int = 1000,
+        check: bool = True,
+        timeout: Optional[float] = None,
+    ) -> cluster_service_pb2.ProduceStreamResponse:
+        """Produces many records over one client-streaming call (ProduceStream): ``records``
+        (as for :meth:`produce`; any iterable, also a generator, read as it is sent) go in
+        messages of at most ``batch_size`` records (at most 10000) and about 4 MiB. Returns the
+        summary: ``records`` produced, ``failed_count``, the first ``errors`` (with each
+        record's index in the stream) and the ``last_offsets`` per partition. With ``check``,
+        raises :class:`ProduceError` when any record was not delivered.
+
+        Records are delivered as they arrive: when the call fails midway (or ``records``
+        raises, which is re-raised here), those sent before stay produced."""
+        if not 1 <= batch_size <= MAX_STREAM_BATCH:
+            raise ValueError(f"batch_size must be between 1 and {MAX_STREAM_BATCH}, not {batch_size}")
+        failure: list[BaseException] = []
+
+        def requests() -> Iterator[cluster_service_pb2.ProduceStreamRequest]:
+            # The first message names the cluster and topic (the server reads them from it,
+            # so it goes out even without records); later ones leave them empty.
+            first = True
+            batch: list[kafka_pb2.ProducerRecord] = []
+            size = 0
+            try:
+                for item in records:
+                    record = to_record(item)
+                    batch.append(record)
+                    size += record.ByteSize()
+                    if len(batch) >= batch_size or size >= STREAM_BATCH_BYTES:
+                        yield _stream_request(cluster, topic, batch, first)
+                        first, batch, size = False, [], 0
+            except BaseException as e:
+                failure.append(e)
+                raise
+            if batch or first:
+                yield _stream_request(cluster, topic, batch, first)
+
+        try:
+            response = self.clusters.ProduceStream(requests(), timeout=timeout)
+        except grpc.RpcError as e:
+            if failure:
+                raise failure[0] from None
+            raise LkmError.from_rpc_error(e) from e
+        if check and response.failed_count:
+            raise ProduceError(list(response.errors), count=response.failed_count)
+        return response
+
     def consume(
         self,
         cluster: str,
@@ -453,6 +514,50 @@ class LkmClient:
         with _rpc():
             return self.operations.MigrateData(request).operation
 
+    def replicate(
+        self,
+        source: str,
+        targets: Union[str, Sequence[str]],
+        *,
+        topics: Sequence[str] = (),
+        preserve_partitions: bool = True,
+        dry_run: bool = False,
+    ) -> operation_pb2.Operation:
+        """Starts creating ``topics`` (default: all non-internal ones) of ``source`` on each of
+        ``targets`` (one cluster or several) where they are missing — partition count (with
+        ``preserve_partitions``; else the target's default), replication factor and configs;
+        no data is copied and existing topics are left as they are — and returns the
+        operation at once, like :meth:`migrate`: follow it with :meth:`watch_operation` or
+        :meth:`wait_for_operation`. ``operation.replication.targets`` says per target what
+        was created, what matched and what conflicts.
+
+        A ``dry_run`` changes nothing and returns the finished operation (SUCCEEDED, unless a
+        target could not be examined), each target's ``topics_created`` listing the topics it
+        would create."""
+        request = operation_service_pb2.ReplicateTopicsRequest(
+            source_cluster_id=source,
+            target_cluster_ids=_strings(targets),
+            topics=_strings(topics),
+            preserve_partitions=preserve_partitions,
+            dry_run=dry_run,
+        )
+        with _rpc():
+            return self.operations.ReplicateTopics(request).operation
+
+    def compare(
+        self, source: str, target: str, *, include_data: bool = False, timeout: Optional[float] = None
+    ) -> operation_pb2.ClusterComparisonResult:
+        """Compares two clusters at once (no operation is recorded): their definitions and
+        brokers' configs (``config_differences``), topics only on one side or configured
+        differently, and with ``include_data`` the partitions whose message counts differ.
+        ``summary.identical`` says whether anything compared differs; ``not_compared`` lists
+        what could not be compared."""
+        request = operation_service_pb2.CompareClustersRequest(
+            source_cluster=source, target_cluster=target, include_data=include_data
+        )
+        with _rpc():
+            return self.operations.CompareClusters(request, timeout=timeout).result
+
     def get_operation(self, operation_id: str) -> operation_pb2.Operation:
         with _rpc():
             return self.operations.GetOperation(
@@ -506,15 +611,150 @@ class LkmClient:
             raise OperationFailed(last)
         return last
 
+    # ---- access ------------------------------------------------------------------------------
+
+    def whoami(self) -> access_service_pb2.WhoAmIResponse:
+        """The caller: ``principal``, its ``grants``, ``authentication`` (False when the server
+        checks no tokens: everyone is an admin then) and the ``token`` of this call (no
+        secret)."""
+        with _rpc():
+            return self.access.WhoAmI(access_service_pb2.WhoAmIRequest())
+
+    def check_access(self, cluster: str, action: str, principal: Optional[str] = None) -> bool:
+        """Whether ``principal`` (default: the caller; another one needs admin) may perform
+        ``action`` ("view", "operate", "configure", "topics.read", "topics.write",
+        "messages.read", "messages.produce", "groups.write", "operations.run", "admin") on a
+        cluster (id or name)."""
+        request = access_service_pb2.CheckAccessRequest(
+            principal=principal or "", cluster_id=cluster, action=action
+        )
+        with _rpc():
+            return self.access.CheckAccess(request).allowed
+
+    def my_clusters(self) -> list[access_service_pb2.ClusterAccess]:
+        """The clusters the caller may view, each with the actions it may perform there."""
+        with _rpc():
+            return list(self.access.ListMyClusters(access_service_pb2.ListMyClustersRequest()).clusters)
+
+    def create_token(
+        self,
+        name: str,
+        *,
+        principal: Optional[str] = None,
+        ttl: Union[float, datetime.timedelta, None] = None,
+    ) -> tuple[access_pb2.Token, str]:
+        """Creates a token named ``name`` for the caller or (admin) for ``principal``, which is
+        created if new; ``ttl`` (seconds or a timedelta; None: never expires) limits its life.
+        Returns the token and its secret — shown only now; connect with ``token=secret``."""
+        request = access_service_pb2.CreateTokenRequest(principal=principal or "", name=name)
+        if ttl is not None:
+            request.ttl.CopyFrom(_duration(ttl))
+        with _rpc():
+            response = self.access.CreateToken(request)
+        return response.token, response.secret
+
+    def list_tokens(self, principal: Optional[str] = None) -> list[access_pb2.Token]:
+        """The caller's tokens, or (admin) ``principal``'s, or with no principal as admin
+        everybody's. Never their secrets; revoked and expired ones too."""
+        with _rpc():
+            return list(self.access.ListTokens(access_service_pb2.ListTokensRequest(principal=principal or "")).tokens)
+
+    def revoke_token(self, token_id: str) -> None:
+        """Revokes a token (the caller's own, or any as admin), from its next call on."""
+        with _rpc():
+            self.access.RevokeToken(access_service_pb2.RevokeTokenRequest(token_id=token_id))
+
+    def grant(
+        self,
+        principal: str,
+        *,
+        role: Optional[str] = None,
+        actions: Union[str, Sequence[str]] = (),
+        cluster_ids: Union[str, Sequence[str]] = (),
+        name_pattern: str = "",
+        environment: str = "",
+        tags: Optional[Mapping[str, str]] = None,
+    ) -> access_pb2.Grant:
+        """Grants ``principal`` (admin only) a built-in ``role`` ("admin", "editor",
+        "operator", "viewer") and/or ``actions`` (see :meth:`check_access`) on the clusters
+        that match every criterion given: ``cluster_ids`` (ids or names), ``name_pattern`` (a
+        glob such as ``"team-a-*"``), ``environment``, ``tags``; none given means every
+        cluster, also those created later. Returns the grant (its ``id`` revokes it)."""
+        grant = access_pb2.Grant(
+            role=role or "",
+            actions=_strings(actions),
+            clusters=access_pb2.ClusterSelector(
+                cluster_ids=_strings(cluster_ids),
+                name_pattern=name_pattern,
+                environment=environment,
+                tags=dict(tags or {}),
+            ),
+        )
+        with _rpc():
+            return self.access.GrantAccess(access_service_pb2.GrantAccessRequest(principal=principal, grant=grant)).grant
+
+    def revoke_grant(self, principal: str, grant_id: str) -> None:
+        """Removes one of ``principal``'s grants (admin only)."""
+        with _rpc():
+            self.access.RevokeAccess(access_service_pb2.RevokeAccessRequest(principal=principal, grant_id=grant_id))
+
+    def list_grants(self, principal: Optional[str] = None) -> list[access_pb2.Grant]:
+        """The grants of the caller, or of ``principal`` (admin, or the principal itself)."""
+        with _rpc():
+            return list(self.access.ListGrants(access_service_pb2.ListGrantsRequest(principal=principal or "")).grants)
+
+    def audit_events(
+        self,
+        *,
+        cluster: Optional[str] = None,
+        principal: Optional[str] = None,
+        since: Optional[datetime.datetime] = None,
+        until: Optional[datetime.datetime] = None,
+        limit: Optional[int] = 100,
+    ) -> list[access_pb2.AuditEvent]:
+        """The audit log (admin only), newest first: every call that changed something and
+        every refused call, optionally only those naming ``cluster`` (id or name), made by
+        ``principal``, or at or after ``since`` (and before ``until``; naive datetimes are
+        UTC). Follows the pages until ``limit`` events (None: all of them)."""
+        if limit is not None and limit <= 0:
+            return []
+        request = access_service_pb2.ListAuditEventsRequest(cluster_id=cluster or "", principal=principal or "")
+        if since is not None:
+            request.since.CopyFrom(to_timestamp(since))
+        if until is not None:
+            request.until.CopyFrom(to_timestamp(until))
+        out: list[access_pb2.AuditEvent] = []
+        with _rpc():
+            while True:
+                request.page_size = 1000 if limit is None else min(1000, limit - len(out))
+                page = self.access.ListAuditEvents(request)
+                out.extend(page.events)
+                request.page_token = page.next_page_token
+                if not page.next_page_token or (limit is not None and len(out) >= limit):
+                    return out if limit is None else out[:limit]
+
 
 def _remaining(deadline: Optional[float]) -> Optional[float]:
     return None if deadline is None else max(0.0, deadline - time.monotonic())
 
 
-def _duration(seconds: float) -> duration_pb2.Duration:
+def _duration(seconds: Union[float, datetime.timedelta]) -> duration_pb2.Duration:
     d = duration_pb2.Duration()
-    d.FromTimedelta(datetime.timedelta(seconds=seconds))
+    d.FromTimedelta(seconds if isinstance(seconds, datetime.timedelta) else datetime.timedelta(seconds=seconds))
     return d
+
+
+def _stream_request(
+    cluster: str, topic: str, records: list[kafka_pb2.ProducerRecord], first: bool
+) -> cluster_service_pb2.ProduceStreamRequest:
+    if first:
+        return cluster_service_pb2.ProduceStreamRequest(cluster_id=cluster, topic=topic, records=records)
+    return cluster_service_pb2.ProduceStreamRequest(records=records)
+
+
+def _strings(value: Union[str, Iterable[str]]) -> list[str]:
+    """A list of strings from one string or several (a bare str is one, not its letters)."""
+    return [value] if isinstance(value, str) else list(value)
 
 
 def _target(address: str) -> tuple[str, str, bool]:

@@ -73,9 +73,15 @@ class OperationFailed(Exception):
 
 
 class ProduceError(Exception):
-    """Some records of a produce call were not delivered (``results`` says which and why)."""
+    """Some records of a produce call were not delivered (``failed``: their ProduceResults,
+    which say which and why)."""
 
-    def __init__(self, failed: list) -> None:
-        first = failed[0]
-        super().__init__(f"{len(failed)} record(s) not delivered; record {first.index}: {first.error}")
+    def __init__(self, failed: list, count: Optional[int] = None) -> None:
+        count = len(failed) if count is None else count
+        message = f"{count} record(s) not delivered"
+        if failed:
+            message += f"; record {failed[0].index}: {failed[0].error}"
+        super().__init__(message)
         self.failed = failed
+        # How many were not delivered (ProduceStream lists only the first errors in ``failed``).
+        self.count = count
