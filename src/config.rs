@@ -79,6 +79,9 @@ pub struct Config {
     pub max_running_operations: u32,
     /// Days the audit log keeps an event (pruned on start and hourly); 0 keeps them forever.
     pub audit_retention_days: u32,
+    /// Seconds between checks that running clusters still run (a broker that died is
+    /// recorded as ERROR and watchers are told); 0 checks only when asked (GetClusterStatus).
+    pub liveness_interval_secs: u64,
 }
 
 impl Default for Config {
@@ -106,6 +109,7 @@ impl Default for Config {
             allowed_images: Vec::new(),
             max_running_operations: 4,
             audit_retention_days: 90,
+            liveness_interval_secs: 5,
         }
     }
 }
@@ -146,6 +150,7 @@ const ENV_KEYS: &[&str] = &[
     "allowed_images",
     "max_running_operations",
     "audit_retention_days",
+    "liveness_interval_secs",
 ];
 
 impl Config {

@@ -57,6 +57,7 @@ pub async fn serve(
     core.recover(&config.default_bootstrap).await?;
     core.access.prune_audit(config.audit_retention_days).await?;
     let pruning = spawn_audit_pruning(core.clone(), config.audit_retention_days);
+    let liveness = spawn_liveness_checks(core.clone(), config.liveness_interval_secs);
     let app = app(core.clone(), &config).await?;
     let addr = listener
         .local_addr()
@@ -69,8 +70,15 @@ pub async fn serve(
         "lkm is serving gRPC, gRPC-web and REST"
     );
     let tls = tls_acceptor(&config)?;
+    // Open cluster watches end when the server stops (they would otherwise hold the
+    // shutdown for its whole grace period).
+    let watches = core.clone();
+    let shutdown = async move {
+        shutdown.await;
+        watches.clusters.close_watchers();
+    };
     serve_http(listener, app, tls, shutdown).await;
-    if let Some(task) = pruning {
+    for task in [pruning, liveness].into_iter().flatten() {
         task.abort();
     }
     core.operations.shutdown().await;
@@ -92,6 +100,26 @@ fn spawn_audit_pruning(
                 every.tick().await;
                 if let Err(e) = core.access.prune_audit(retention_days).await {
                     tracing::warn!(error = %e, "cannot prune the audit log");
+                }
+            }
+        })
+    })
+}
+
+/// Checks every `interval_secs` that running clusters still run (0: never on its own).
+fn spawn_liveness_checks(
+    core: Arc<Core>,
+    interval_secs: u64,
+) -> Option<tokio::task::JoinHandle<()>> {
+    (interval_secs > 0).then(|| {
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(interval_secs));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                if let Err(e) = core.clusters.check_liveness().await {
+                    tracing::warn!(error = %e, "cannot check that running clusters run");
                 }
             }
         })

@@ -343,6 +343,7 @@ fn matrix() -> Vec<Case> {
             vec![("groups.write", "dev1")],
         ),
         (m(&format!("{c}GetHostResources")), json!({}), vec![]),
+        (m(&format!("{c}WatchClusters")), json!({}), vec![]),
         ("lkm.v1.TemplateService/ListTemplates", json!({}), vec![]),
         (
             "lkm.v1.TemplateService/GetTemplate",
@@ -934,6 +935,90 @@ async fn every_role_and_rpc_over_grpc_and_rest() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
+    env.finish().await;
+}
+
+/// WatchClusters shows a caller only the clusters it may view, and a cluster that leaves its
+/// view (moved to another environment) as DELETED.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_watchers_see_only_what_they_may_view() {
+    let env = auth_env().await;
+    let admin = admin_token(&env.server.config);
+    create_cluster(&env, &admin, "dev1", "dev").await;
+    create_cluster(&env, &admin, "prod1", "prod").await;
+    let tokens = principals(&env, &admin).await;
+    let mut g =
+        lkm::pb::cluster_service_client::ClusterServiceClient::new(env.server.channel().await);
+    // alice: editor of the dev environment.
+    let mut watch = g
+        .watch_clusters(authed(&tokens["alice"], WatchClustersRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    async fn next(
+        s: &mut tonic::Streaming<WatchClustersResponse>,
+    ) -> (ClusterEventType, (String, String)) {
+        let e = tokio::time::timeout(Duration::from_secs(20), s.message())
+            .await
+            .expect("no cluster event in time")
+            .unwrap()
+            .expect("the watch ended");
+        (
+            e.r#type(),
+            e.cluster
+                .map(|c| (c.name, c.description))
+                .unwrap_or_default(),
+        )
+    }
+    assert_eq!(
+        next(&mut watch).await,
+        (ClusterEventType::Snapshot, ("dev1".into(), String::new()))
+    );
+    assert_eq!(next(&mut watch).await.0, ClusterEventType::Synced);
+    let describe = |name: &str, description: &str| UpdateClusterRequest {
+        cluster_id: name.into(),
+        cluster: Some(Cluster {
+            description: description.into(),
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["description".into()],
+        }),
+    };
+    let mut g2 = g.clone();
+    let update = |req: UpdateClusterRequest| {
+        let admin = admin.clone();
+        let mut g = g2.clone();
+        async move {
+            g.update_cluster(authed(&admin, req)).await.unwrap();
+        }
+    };
+    // A change alice may not see, then one she may: only the second reaches her.
+    update(describe("prod1", "hidden")).await;
+    update(describe("dev1", "seen")).await;
+    assert_eq!(
+        next(&mut watch).await,
+        (ClusterEventType::Changed, ("dev1".into(), "seen".into()))
+    );
+    // Moved out of her environment: gone from her view.
+    update(UpdateClusterRequest {
+        cluster_id: "dev1".into(),
+        cluster: Some(Cluster {
+            environment: "prod".into(),
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["environment".into()],
+        }),
+    })
+    .await;
+    assert_eq!(next(&mut watch).await.0, ClusterEventType::Deleted);
+    // Without a token: refused.
+    let err = g2
+        .watch_clusters(WatchClustersRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unauthenticated);
     env.finish().await;
 }
 

@@ -9,7 +9,7 @@ use std::process::Stdio;
 
 use common::{Db, Env};
 use lkm::config::{Config, RuntimeKind};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
 /// How to call the binary against one server.
 struct Lkm {
@@ -361,6 +361,26 @@ async fn tokens_grants_and_audit() {
     let admin = Lkm::new(&env);
     let me = admin.run(&["whoami"]).await.ok();
     assert!(me.stdout.contains("Principal:  admin"), "{me:?}");
+    // A watcher (NDJSON) running while the clusters are created.
+    let mut watcher = admin
+        .command(&["clusters", "watch", "-o", "json"])
+        .spawn()
+        .expect("run lkm clusters watch");
+    let mut events = tokio::io::BufReader::new(watcher.stdout.take().expect("stdout")).lines();
+    async fn next_event(
+        events: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    ) -> serde_json::Value {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(20), events.next_line())
+            .await
+            .expect("no watch event in time")
+            .expect("read the watcher's output")
+            .expect("the watcher ended");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+    }
+    assert_eq!(
+        next_event(&mut events).await["type"],
+        "CLUSTER_EVENT_TYPE_SYNCED"
+    );
     admin
         .run(&[
             "clusters",
@@ -383,6 +403,13 @@ async fn tokens_grants_and_audit() {
         ])
         .await
         .ok();
+    for name in ["dev-one", "prod-one"] {
+        let e = next_event(&mut events).await;
+        assert_eq!(e["type"], "CLUSTER_EVENT_TYPE_CHANGED", "{e}");
+        assert_eq!(e["cluster"]["name"], name, "{e}");
+        assert_eq!(e["cluster"]["status"], "CLUSTER_STATUS_CREATED", "{e}");
+    }
+    watcher.kill().await.ok();
 
     // A token for alice, shown once (stdout: the secret alone).
     let created = admin

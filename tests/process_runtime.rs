@@ -595,3 +595,127 @@ async fn host_resources_count_running_clusters() {
     );
     env.finish().await;
 }
+
+/// WatchClusters: the snapshot, then every change of a cluster's life as it happens,
+/// including a broker that dies with nobody asking for its status (lkm's own liveness
+/// check), and the deletion; the same stream over REST as Server-Sent Events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watchers_see_every_change_and_a_dead_broker() {
+    let Some(tansu) = need_tansu() else { return };
+    let tansu = tansu.to_string();
+    let Some(env) = Env::start_with(Db::Sqlite, move |c| {
+        c.runtime = RuntimeKind::Process;
+        c.tansu_binary = tansu;
+        c.kafka_home = String::new();
+        c.liveness_interval_secs = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let mut grpc = env.server.clusters().await;
+    let mut watch = grpc
+        .watch_clusters(WatchClustersRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    async fn next(
+        watch: &mut tonic::Streaming<WatchClustersResponse>,
+    ) -> (ClusterEventType, Option<Cluster>) {
+        let e = tokio::time::timeout(WAIT, watch.message())
+            .await
+            .expect("no cluster event in time")
+            .unwrap()
+            .expect("the watch ended");
+        (e.r#type(), e.cluster)
+    }
+    assert_eq!(
+        next(&mut watch).await.0,
+        ClusterEventType::Synced,
+        "nothing yet"
+    );
+
+    let c = grpc
+        .create_cluster(CreateClusterRequest {
+            name: "watched".into(),
+            template_id: "tansu-dev".into(),
+            auto_start: Some(true),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .cluster
+        .unwrap();
+    assert_eq!(c.status(), ClusterStatus::Running, "{}", c.status_message);
+    // Created, starting, running: in that order (progress notes may come in between).
+    let mut seen = Vec::new();
+    while seen.last() != Some(&ClusterStatus::Running) {
+        let (kind, cluster) = next(&mut watch).await;
+        assert_eq!(kind, ClusterEventType::Changed);
+        let cluster = cluster.unwrap();
+        assert_eq!(cluster.id, c.id);
+        if seen.last() != Some(&cluster.status()) {
+            seen.push(cluster.status());
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            ClusterStatus::Created,
+            ClusterStatus::Starting,
+            ClusterStatus::Running
+        ]
+    );
+
+    // A late watcher over REST gets the cluster in its snapshot.
+    let mut sse = reqwest::get(env.server.rest("/events/clusters"))
+        .await
+        .unwrap();
+    assert_eq!(sse.status(), 200);
+    let mut text = String::new();
+    while !text.contains("CLUSTER_EVENT_TYPE_SYNCED") {
+        let chunk = tokio::time::timeout(WAIT, sse.chunk())
+            .await
+            .expect("no SSE event in time")
+            .unwrap()
+            .expect("the SSE stream ended");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(text.contains("CLUSTER_EVENT_TYPE_SNAPSHOT"), "{text}");
+    assert!(text.contains("\"watched\""), "{text}");
+    drop(sse);
+
+    // Killed behind lkm's back, and nobody asks: the watcher is told.
+    let pid = broker_pid(&status(&mut grpc, &c.id).await);
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+    let dead = loop {
+        let (kind, cluster) = next(&mut watch).await;
+        assert_eq!(kind, ClusterEventType::Changed);
+        let cluster = cluster.unwrap();
+        if cluster.status() != ClusterStatus::Running {
+            break cluster;
+        }
+    };
+    assert_eq!(
+        dead.status(),
+        ClusterStatus::Error,
+        "{}",
+        dead.status_message
+    );
+    assert!(!dead.status_message.is_empty());
+
+    grpc.delete_cluster(DeleteClusterRequest {
+        cluster_id: c.id.clone(),
+        force: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let (kind, cluster) = next(&mut watch).await;
+    assert_eq!(kind, ClusterEventType::Deleted);
+    assert_eq!(cluster.unwrap().id, c.id);
+    env.finish().await;
+}

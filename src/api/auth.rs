@@ -86,9 +86,9 @@ fn rule(method: &str) -> Option<Rule> {
             new_cluster: true,
             ..on(&[])
         }),
-        "lkm.v1.ClusterService/ListClusters" | "lkm.v1.ClusterService/GetHostResources" => {
-            AUTHENTICATED
-        }
+        "lkm.v1.ClusterService/ListClusters"
+        | "lkm.v1.ClusterService/WatchClusters"
+        | "lkm.v1.ClusterService/GetHostResources" => AUTHENTICATED,
         "lkm.v1.ClusterService/GetCluster"
         | "lkm.v1.ClusterService/GetClusterStatus"
         | "lkm.v1.ClusterService/GetClusterCompose" => on(&[(C, VIEW)]),

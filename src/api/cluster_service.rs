@@ -202,6 +202,26 @@ impl ClusterService for ClusterApi {
         Ok(Response::new(GetClusterComposeResponse { yaml }))
     }
 
+    type WatchClustersStream = std::pin::Pin<
+        Box<dyn futures::Stream<Item = Result<WatchClustersResponse, tonic::Status>> + Send>,
+    >;
+
+    #[tracing::instrument(skip_all)]
+    async fn watch_clusters(
+        &self,
+        request: Request<WatchClustersRequest>,
+    ) -> GrpcResult<Self::WatchClustersStream> {
+        let viewer = Some(super::auth::principal(&request));
+        let rx = self
+            .core
+            .clusters
+            .watch(request.into_inner().environment, viewer)
+            .await?;
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(rx).map(Ok),
+        )))
+    }
+
     #[tracing::instrument(skip_all)]
     async fn get_host_resources(
         &self,

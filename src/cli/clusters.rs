@@ -27,6 +27,13 @@ pub enum Cmd {
         #[arg(long = "tag", value_name = "TAG")]
         tags: Vec<String>,
     },
+    /// Follow the clusters: their state now, then each change as it happens (Ctrl-C ends it;
+    /// --output json: one WatchClustersResponse per line).
+    Watch {
+        /// Only clusters of this environment.
+        #[arg(long)]
+        environment: Option<String>,
+    },
     /// Show one cluster.
     Get {
         /// Cluster name or id.
@@ -319,6 +326,41 @@ pub async fn run(ctx: &Ctx, cmd: Cmd) -> CliResult {
                 text.push_str(&t.render(0));
             }
             output::print(&text)
+        }
+        Cmd::Watch { environment } => {
+            let mut events = api
+                .watch_clusters(pb::WatchClustersRequest {
+                    environment: environment.unwrap_or_default(),
+                })
+                .await?
+                .into_inner();
+            while let Some(e) = events.message().await? {
+                if ctx.json() {
+                    output::json(&e)?;
+                    continue;
+                }
+                let what = match e.r#type() {
+                    pb::ClusterEventType::Synced => {
+                        eprintln!("(watching for changes; Ctrl-C to stop)");
+                        continue;
+                    }
+                    pb::ClusterEventType::Snapshot => "now",
+                    pb::ClusterEventType::Deleted => "deleted",
+                    _ => "changed",
+                };
+                let c = e.cluster.unwrap_or_default();
+                let mut line = format!(
+                    "{}  {what:<7}  {}  {}",
+                    time(e.event_time.as_ref()),
+                    c.name,
+                    status_name(c.status)
+                );
+                if !c.status_message.is_empty() {
+                    line.push_str(&format!("  {}", c.status_message));
+                }
+                output::line(&line)?;
+            }
+            Ok(())
         }
         Cmd::Compose { cluster } => {
             let res = api

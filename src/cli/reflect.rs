@@ -44,6 +44,7 @@ proto_names!(
     GetClusterComposeResponse,
     GetHostResourcesResponse,
     WhoAmIResponse,
+    WatchClustersResponse,
     ListTokensResponse,
     CreateTokenResponse,
     ListGrantsResponse,

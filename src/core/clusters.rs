@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::kafka::KafkaPool;
-use crate::pb::{Cluster, ClusterStatus, GetClusterStatusResponse, GetHostResourcesResponse};
+use crate::pb::{
+    Cluster, ClusterEventType, ClusterStatus, GetClusterStatusResponse, GetHostResourcesResponse,
+    WatchClustersResponse,
+};
 use crate::registry::Registry;
 use crate::runtime::{Liveness, Observed, Runtime, StartOptions};
 
@@ -73,6 +76,17 @@ pub struct ClusterManager {
     allocation: tokio::sync::Mutex<()>,
     /// One lock per cluster: lifecycle calls on the same cluster run one at a time.
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Every change this process makes to a cluster's record, for WatchClusters.
+    changes: tokio::sync::broadcast::Sender<ClusterChange>,
+    /// Cancelled when the server stops: open watches end.
+    closing: tokio_util::sync::CancellationToken,
+}
+
+/// A cluster as it was just saved (or deleted), for watchers.
+#[derive(Clone, Debug)]
+pub struct ClusterChange {
+    pub cluster: Cluster,
+    pub deleted: bool,
 }
 
 impl ClusterManager {
@@ -91,7 +105,126 @@ impl ClusterManager {
             kafka,
             allocation: tokio::sync::Mutex::new(()),
             locks: Mutex::new(HashMap::new()),
+            changes: tokio::sync::broadcast::channel(1024).0,
+            closing: tokio_util::sync::CancellationToken::new(),
         }
+    }
+
+    /// Ends every open watch (the server is stopping).
+    pub fn close_watchers(&self) {
+        self.closing.cancel();
+    }
+
+    /// WatchClusters: a snapshot of the clusters `viewer` may view (of `environment`, when
+    /// given), a SYNCED marker, then every change. A cluster that leaves the view (deleted,
+    /// moved to another environment) comes as DELETED. A watcher that falls behind gets a
+    /// fresh snapshot. Ends when the receiver is dropped or the server stops.
+    pub async fn watch(
+        self: &Arc<Self>,
+        environment: String,
+        viewer: Option<super::access::Principal>,
+    ) -> Result<tokio::sync::mpsc::Receiver<WatchClustersResponse>> {
+        use tokio::sync::broadcast::error::RecvError;
+        if !environment.is_empty() {
+            validate::environment("environment", &environment)?;
+        }
+        // Subscribed before the snapshot is read: no change falls between the two.
+        let mut changes = self.subscribe();
+        let first = self.registry.list_clusters().await?;
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        let me = self.clone();
+        let wanted = move |c: &Cluster| {
+            (environment.is_empty() || c.environment == environment)
+                && viewer
+                    .as_ref()
+                    .is_none_or(|p| p.may(super::access::VIEW, c))
+        };
+        let event = |kind: ClusterEventType, cluster: Option<Cluster>| WatchClustersResponse {
+            r#type: kind as i32,
+            cluster,
+            event_time: Some(time::now()),
+        };
+        tokio::spawn(async move {
+            let mut shown = std::collections::HashSet::new();
+            let mut snapshot = Some(first);
+            loop {
+                if let Some(list) = snapshot.take() {
+                    shown.clear();
+                    for c in list.into_iter().filter(|c| wanted(c)) {
+                        shown.insert(c.id.clone());
+                        if tx
+                            .send(event(ClusterEventType::Snapshot, Some(c)))
+                            .await
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                    if tx
+                        .send(event(ClusterEventType::Synced, None))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                let change = tokio::select! {
+                    () = me.closing.cancelled() => return,
+                    () = tx.closed() => return,
+                    change = changes.recv() => change,
+                };
+                let next = match change {
+                    Ok(ClusterChange { cluster, deleted }) => {
+                        if !deleted && wanted(&cluster) {
+                            shown.insert(cluster.id.clone());
+                            event(ClusterEventType::Changed, Some(cluster))
+                        } else if shown.remove(&cluster.id) {
+                            event(ClusterEventType::Deleted, Some(cluster))
+                        } else {
+                            continue;
+                        }
+                    }
+                    Err(RecvError::Lagged(missed)) => {
+                        tracing::debug!(
+                            missed,
+                            "a cluster watcher fell behind; sending a fresh snapshot"
+                        );
+                        match me.registry.list_clusters().await {
+                            Ok(list) => snapshot = Some(list),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "cannot read the clusters for a watcher");
+                                return;
+                            }
+                        }
+                        continue;
+                    }
+                    Err(RecvError::Closed) => return,
+                };
+                if tx.send(next).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(rx)
+    }
+
+    /// Changes from now on (a watcher that falls more than 1024 behind is told it lagged).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<ClusterChange> {
+        self.changes.subscribe()
+    }
+
+    fn changed(&self, c: &Cluster) {
+        let _ = self.changes.send(ClusterChange {
+            cluster: c.clone(),
+            deleted: false,
+        });
+    }
+
+    fn removed(&self, c: &Cluster) {
+        let _ = self.changes.send(ClusterChange {
+            cluster: c.clone(),
+            deleted: true,
+        });
     }
 
     pub fn runtime_kind(&self) -> &'static str {
@@ -248,7 +381,10 @@ impl ClusterManager {
                     return Err(e);
                 }
                 match self.registry.insert_cluster(&cluster).await {
-                    Ok(()) => break,
+                    Ok(()) => {
+                        self.changed(&cluster);
+                        break;
+                    }
                     // Another lkm process claimed one of our ports meanwhile: choose again.
                     Err(Error::PortAllocation(_)) if attempt < 5 => continue,
                     Err(e) => {
@@ -270,6 +406,7 @@ impl ClusterManager {
                     if current.status() == ClusterStatus::Created {
                         current.status_message = why.clone();
                         self.registry.save_cluster(&current, false).await?;
+                        self.changed(&current);
                     }
                     warnings.push(why);
                     return Ok((current, warnings));
@@ -479,6 +616,7 @@ impl ClusterManager {
                 return Err(Error::ClusterAlreadyExists(cluster.name));
             }
             self.registry.insert_cluster(&cluster).await?;
+            self.changed(&cluster);
         }
         tracing::info!(cluster = %cluster.name, servers = %cluster.external_bootstrap_servers, "external cluster registered");
         Ok(cluster)
@@ -617,6 +755,7 @@ impl ClusterManager {
         self.check_runnable(&next)?;
         next.updated_at = Some(time::now());
         self.registry.save_cluster(&next, reallocate).await?;
+        self.changed(&next);
         tracing::info!(cluster = %next.name, fields = ?paths, "cluster updated");
         Ok(next)
     }
@@ -647,6 +786,7 @@ impl ClusterManager {
         next.retention_policy = None;
         next.updated_at = Some(time::now());
         self.registry.save_cluster(&next, false).await?;
+        self.changed(&next);
         Ok(next)
     }
 
@@ -680,6 +820,7 @@ impl ClusterManager {
         let (progress, mut notes) = tokio::sync::mpsc::unbounded_channel::<String>();
         let reporter = {
             let registry = self.registry.clone();
+            let changes = self.changes.clone();
             let id = c.id.clone();
             tokio::spawn(async move {
                 // Show the latest progress note (image pulls) in the status message.
@@ -688,7 +829,12 @@ impl ClusterManager {
                         && current.status() == ClusterStatus::Starting
                     {
                         current.status_message = note;
-                        let _ = registry.save_cluster(&current, false).await;
+                        if registry.save_cluster(&current, false).await.is_ok() {
+                            let _ = changes.send(ClusterChange {
+                                cluster: current,
+                                deleted: false,
+                            });
+                        }
                     }
                 }
             })
@@ -758,6 +904,7 @@ impl ClusterManager {
             // Unregister only: lkm holds nothing of it but pooled clients.
             self.kafka.evict(&c.id);
             self.registry.delete_cluster(&c.id).await?;
+            self.removed(&c);
             tracing::info!(cluster = %c.name, "external cluster unregistered");
             return Ok(());
         }
@@ -770,6 +917,7 @@ impl ClusterManager {
                 .unwrap_or(false);
         self.runtime.remove(&c, keep).await?;
         self.registry.delete_cluster(&c.id).await?;
+        self.removed(&c);
         if !keep {
             self.remove_data_dir(&c)?;
         }
@@ -818,6 +966,7 @@ impl ClusterManager {
                 c.status_message = message;
                 c.updated_at = Some(time::now());
                 self.registry.save_cluster(&c, false).await?;
+                self.changed(&c);
             }
             return Ok(GetClusterStatusResponse {
                 cluster_id: c.id.clone(),
@@ -877,6 +1026,33 @@ impl ClusterManager {
         }
     }
 
+    /// Notices running clusters whose services died behind lkm's back, without anyone asking
+    /// for their status: observes each RUNNING cluster that no lifecycle call holds right now
+    /// and records what it finds (watchers see the change).
+    pub async fn check_liveness(&self) -> Result<()> {
+        for c in self.registry.list_clusters().await? {
+            if is_external(&c) || c.status() != ClusterStatus::Running {
+                continue;
+            }
+            let lock = self.lock_for(&c.id);
+            let Ok(_guard) = lock.try_lock() else {
+                continue;
+            };
+            // Read again under the lock: a call may have changed it meanwhile.
+            let Some(mut c) = self.registry.find_cluster(&c.id).await? else {
+                continue;
+            };
+            if c.status() != ClusterStatus::Running {
+                continue;
+            }
+            match self.runtime.observe(&c).await {
+                Ok(observed) => self.reconcile(&mut c, &observed).await?,
+                Err(e) => tracing::debug!(cluster = %c.name, error = %e, "cannot observe cluster"),
+            }
+        }
+        Ok(())
+    }
+
     /// Reconciles every cluster (on server start).
     pub async fn reconcile_all(&self) -> Result<()> {
         for c in self.registry.list_clusters().await? {
@@ -905,6 +1081,7 @@ impl ClusterManager {
         c.status_message = message.to_string();
         c.updated_at = Some(time::now());
         self.registry.save_cluster(c, false).await?;
+        self.changed(c);
         if from != to {
             tracing::debug!(cluster = %c.name, from = status_name(from), to = status_name(to), "status");
         }

@@ -9,12 +9,26 @@ from lkm_client.gen.lkm.v1 import cluster_pb2 as _cluster_pb2
 from lkm_client.gen.lkm.v1 import config_pb2 as _config_pb2
 from lkm_client.gen.lkm.v1 import kafka_pb2 as _kafka_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class ClusterEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLUSTER_EVENT_TYPE_UNSPECIFIED: _ClassVar[ClusterEventType]
+    CLUSTER_EVENT_TYPE_SNAPSHOT: _ClassVar[ClusterEventType]
+    CLUSTER_EVENT_TYPE_SYNCED: _ClassVar[ClusterEventType]
+    CLUSTER_EVENT_TYPE_CHANGED: _ClassVar[ClusterEventType]
+    CLUSTER_EVENT_TYPE_DELETED: _ClassVar[ClusterEventType]
+CLUSTER_EVENT_TYPE_UNSPECIFIED: ClusterEventType
+CLUSTER_EVENT_TYPE_SNAPSHOT: ClusterEventType
+CLUSTER_EVENT_TYPE_SYNCED: ClusterEventType
+CLUSTER_EVENT_TYPE_CHANGED: ClusterEventType
+CLUSTER_EVENT_TYPE_DELETED: ClusterEventType
 
 class CreateClusterRequest(_message.Message):
     __slots__ = ("name", "description", "template_id", "environment", "kafka_config", "rest_proxy_config", "ui_config", "retention_policy", "tags", "auto_start", "ports", "external_bootstrap_servers")
@@ -517,3 +531,19 @@ class GetHostResourcesResponse(_message.Message):
     runtime: str
     resource_guard: bool
     def __init__(self, total_memory_mb: _Optional[int] = ..., available_memory_mb: _Optional[int] = ..., reserved_memory_mb: _Optional[int] = ..., free_memory_mb: _Optional[int] = ..., free_disk_mb: _Optional[int] = ..., cpu_count: _Optional[int] = ..., running_clusters: _Optional[int] = ..., runtime: _Optional[str] = ..., resource_guard: _Optional[bool] = ...) -> None: ...
+
+class WatchClustersRequest(_message.Message):
+    __slots__ = ("environment",)
+    ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
+    environment: str
+    def __init__(self, environment: _Optional[str] = ...) -> None: ...
+
+class WatchClustersResponse(_message.Message):
+    __slots__ = ("type", "cluster", "event_time")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
+    type: ClusterEventType
+    cluster: _cluster_pb2.Cluster
+    event_time: _timestamp_pb2.Timestamp
+    def __init__(self, type: _Optional[_Union[ClusterEventType, str]] = ..., cluster: _Optional[_Union[_cluster_pb2.Cluster, _Mapping]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

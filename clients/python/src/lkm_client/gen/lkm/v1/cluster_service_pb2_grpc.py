@@ -150,6 +150,11 @@ class ClusterServiceStub:
                 request_serializer=lkm_dot_v1_dot_cluster__service__pb2.DeleteConsumerGroupRequest.SerializeToString,
                 response_deserializer=lkm_dot_v1_dot_cluster__service__pb2.DeleteConsumerGroupResponse.FromString,
                 _registered_method=True)
+        self.WatchClusters = channel.unary_stream(
+                '/lkm.v1.ClusterService/WatchClusters',
+                request_serializer=lkm_dot_v1_dot_cluster__service__pb2.WatchClustersRequest.SerializeToString,
+                response_deserializer=lkm_dot_v1_dot_cluster__service__pb2.WatchClustersResponse.FromString,
+                _registered_method=True)
         self.GetHostResources = channel.unary_unary(
                 '/lkm.v1.ClusterService/GetHostResources',
                 request_serializer=lkm_dot_v1_dot_cluster__service__pb2.GetHostResourcesRequest.SerializeToString,
@@ -324,6 +329,16 @@ class ClusterServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchClusters(self, request, context):
+        """Streams the clusters the caller may view: each one's current state first (SNAPSHOT
+        events, then one SYNCED event), then every change as it happens: created, updated,
+        status changed (including services lkm finds dead on its own), deleted. A watcher that
+        falls too far behind gets a fresh snapshot. Over REST: Server-Sent Events.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetHostResources(self, request, context):
         """What the host has for new clusters: memory and disk free after what running clusters
         hold (the figures the resource guard compares a template's requirements with).
@@ -449,6 +464,11 @@ def add_ClusterServiceServicer_to_server(servicer, server):
                     servicer.DeleteConsumerGroup,
                     request_deserializer=lkm_dot_v1_dot_cluster__service__pb2.DeleteConsumerGroupRequest.FromString,
                     response_serializer=lkm_dot_v1_dot_cluster__service__pb2.DeleteConsumerGroupResponse.SerializeToString,
+            ),
+            'WatchClusters': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchClusters,
+                    request_deserializer=lkm_dot_v1_dot_cluster__service__pb2.WatchClustersRequest.FromString,
+                    response_serializer=lkm_dot_v1_dot_cluster__service__pb2.WatchClustersResponse.SerializeToString,
             ),
             'GetHostResources': grpc.unary_unary_rpc_method_handler(
                     servicer.GetHostResources,
@@ -1078,6 +1098,33 @@ class ClusterService:
             '/lkm.v1.ClusterService/DeleteConsumerGroup',
             lkm_dot_v1_dot_cluster__service__pb2.DeleteConsumerGroupRequest.SerializeToString,
             lkm_dot_v1_dot_cluster__service__pb2.DeleteConsumerGroupResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchClusters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/lkm.v1.ClusterService/WatchClusters',
+            lkm_dot_v1_dot_cluster__service__pb2.WatchClustersRequest.SerializeToString,
+            lkm_dot_v1_dot_cluster__service__pb2.WatchClustersResponse.FromString,
             options,
             channel_credentials,
             insecure,
