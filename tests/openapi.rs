@@ -865,6 +865,9 @@ values = ["st-new", "st-other", "st-template"]
             "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance",
         ])
         .args(["--request-timeout", "10", "--generation-database", "none"])
+        // An event stream that never ends by itself (it follows the clusters until the
+        // client leaves) cannot be read to its end; the random-request test covers it.
+        .args(["--exclude-path", "/events/clusters"])
         .args(["--no-color", "--workers", "2"])
         .kill_on_drop(true);
     if let Ok(seed) = std::env::var("LKM_SCHEMATHESIS_SEED") {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import uuid
 from typing import Callable, Iterator
 
 import grpc
@@ -29,6 +30,29 @@ def test_host_resources(lkm: LkmClient) -> None:
     assert 0 <= host.free_memory_mb <= host.total_memory_mb
     assert host.cpu_count >= 1
     assert host.runtime in ("docker", "process", "none")
+
+
+def test_watch_clusters(lkm: LkmClient, template: str) -> None:
+    name = f"lkmtest-watch-{uuid.uuid4().hex[:6]}"
+    events = lkm.watch_clusters(timeout=60)
+    try:
+        for event in events:
+            if event.type == pb.CLUSTER_EVENT_TYPE_SYNCED:
+                break
+            assert event.type == pb.CLUSTER_EVENT_TYPE_SNAPSHOT
+        lkm.create_cluster(name, template, start=False)
+        event = next(events)
+        assert event.type == pb.CLUSTER_EVENT_TYPE_CHANGED
+        assert (event.cluster.name, event.cluster.status) == (name, pb.CLUSTER_STATUS_CREATED)
+        lkm.delete_cluster(name)
+        event = next(events)
+        assert (event.type, event.cluster.name) == (pb.CLUSTER_EVENT_TYPE_DELETED, name)
+    finally:
+        events.close()
+        try:
+            lkm.delete_cluster(name)
+        except lkm_client.LkmError:
+            pass
 
 
 def test_unknown_cluster_is_an_lkm_error_with_reason(lkm: LkmClient) -> None:

@@ -250,6 +250,22 @@ class LkmClient:
                 cluster_service_pb2.DeleteClusterRequest(cluster_id=cluster, force=force, keep_data=keep_data)
             )
 
+    def watch_clusters(
+        self, *, environment: str = "", timeout: Optional[float] = None
+    ) -> Generator[cluster_service_pb2.WatchClustersResponse, None, None]:
+        """The clusters this caller may view as they are now (``CLUSTER_EVENT_TYPE_SNAPSHOT``
+        events, then one ``CLUSTER_EVENT_TYPE_SYNCED``), then every change as it happens
+        (``CHANGED``: created, updated, status changed; ``DELETED``: deleted or out of view),
+        until the iterator is closed or the server stops. ``timeout`` bounds the whole watch."""
+        call = self.clusters.WatchClusters(
+            cluster_service_pb2.WatchClustersRequest(environment=environment), timeout=timeout
+        )
+        try:
+            with _rpc():
+                yield from call
+        finally:
+            call.cancel()
+
     def cluster_status(self, cluster: str, *, timeout: Optional[float] = None) -> cluster_service_pb2.GetClusterStatusResponse:
         """The live status of a cluster, reconciled with its runtime."""
         with _rpc():
