@@ -165,6 +165,33 @@ async fn page_and_assets_are_served_and_rest_routes_still_answer_json() {
         let body: serde_json::Value = res.json().await.unwrap();
         assert!(body["message"].is_string(), "{method} {path}: {body}");
     }
+    // The cluster events the overview and a cluster's page follow: Server-Sent Events, the
+    // snapshot (none here) then SYNCED.
+    let mut res = http
+        .get(env.server.rest("/events/clusters"))
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        content_type(&res).starts_with("text/event-stream"),
+        "{}",
+        content_type(&res)
+    );
+    let mut text = String::new();
+    let synced = tokio::time::timeout(Duration::from_secs(10), async {
+        while !text.contains("CLUSTER_EVENT_TYPE_SYNCED") {
+            match res.chunk().await.unwrap() {
+                Some(chunk) => text.push_str(&String::from_utf8_lossy(&chunk)),
+                None => break,
+            }
+        }
+    })
+    .await;
+    assert!(synced.is_ok() && text.contains("event: message"), "{text}");
+    drop(res);
+
     let res = http
         .post(env.server.rest("/clusters"))
         .body(r#"{"name": "Not Valid"}"#)

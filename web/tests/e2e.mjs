@@ -63,6 +63,23 @@ page.on('console', (m) => {
   if (m.type() === 'error' && !/status of 401/.test(m.text())) console.log(`  [console] ${m.text()}`);
 });
 
+// What the page asks lkm for: GETs by path (polling shows here), and the cluster event
+// streams it opens (GET /events/clusters) with the ones still open.
+const gets = new Map();
+const streams = [];
+const openStreams = new Set();
+page.on('request', (r) => {
+  const p = new URL(r.url()).pathname;
+  if (r.method() === 'GET') gets.set(p, (gets.get(p) || 0) + 1);
+  if (p === '/events/clusters') {
+    streams.push({ at: Date.now(), request: r });
+    openStreams.add(r);
+  }
+});
+page.on('requestfailed', (r) => openStreams.delete(r));
+page.on('requestfinished', (r) => openStreams.delete(r));
+const getCount = (p) => gets.get(p) || 0;
+
 let shotNo = 0;
 async function shot(name) {
   shotNo += 1;
@@ -140,15 +157,38 @@ async function createCluster(name, tags, { running } = {}) {
   }
   await page.fill('#cluster-name', name);
   await page.fill('#cluster-tags', tags || '');
+  const reads = getCount(`/clusters/${name}`);
+  const opened = streams.length;
   await page.click('#create-button');
   await page.waitForFunction((n) => location.hash === `#/clusters/${encodeURIComponent(n)}`, name, WAIT);
+  // Every status the badge shows on the way, in order.
+  await page.evaluate(() => {
+    window.__statuses = [];
+    window.__statusWatch = setInterval(() => {
+      const v = document.querySelector('#cluster-status .badge')?.dataset.status;
+      if (v && window.__statuses[window.__statuses.length - 1] !== v) window.__statuses.push(v);
+    }, 20);
+  });
+  await page.waitForSelector('#live-indicator[data-state="live"]');
   await page.waitForSelector('#cluster-status .badge[data-status="RUNNING"]', WAIT);
+  const seen = await page.evaluate(() => {
+    clearInterval(window.__statusWatch);
+    return window.__statuses;
+  });
+  console.log(`  ${name} on screen: ${seen.join(' → ')}`);
+  // Pushed by lkm's cluster events: one stream, the cluster never read again (GET
+  // /clusters/{name} was the 2-second poll), its services read as its status changed.
+  assert(streams.length === opened + 1, `the cluster page opened one event stream: ${streams.length - opened}`);
+  assert(getCount(`/clusters/${name}`) === reads, `the cluster page did not poll GET /clusters/${name}: ${getCount(`/clusters/${name}`) - reads} reads`);
+  await page.waitForSelector('#services tr[data-service]');
 }
 
 try {
   await step('a 401 answer brings up the token prompt; the token is kept and sent', async () => {
+    // The overview asks for the cluster events (an older lkm: the list) first.
+    const first = (url) => url.pathname === '/events/clusters' || url.pathname === '/clusters';
     let refused = false;
-    await page.route((url) => url.pathname === '/clusters', async (route) => {
+    await page.route(first, async (route) => {
       if (refused) return route.continue();
       refused = true;
       return route.fulfill({
@@ -164,15 +204,16 @@ try {
     await shot('token-prompt');
     const typed = TOKEN || 'e2e-token-while-the-server-has-no-auth';
     await page.fill('#token-input', typed);
-    const retried = page.waitForRequest((r) => new URL(r.url()).pathname === '/clusters' &&
+    const retried = page.waitForRequest((r) => first(new URL(r.url())) &&
       r.headers().authorization === `Bearer ${typed}`);
     await page.click('#token-submit');
     await retried;
-    await page.unroute((url) => url.pathname === '/clusters');
+    await page.unroute(first);
     const stored = await page.evaluate(() => sessionStorage.getItem('lkm.token'));
     assert(stored === typed, 'the token is in sessionStorage');
     await page.waitForSelector('#token-dialog[open]', { state: 'detached' });
     await page.waitForSelector('#clusters-table:not([hidden]), .empty:not([hidden])');
+    await page.waitForSelector('#live-indicator[data-state="live"]');
     await noErrors('after the token');
   });
 
@@ -279,6 +320,118 @@ try {
     assert((await row.locator('li[data-endpoint="kafka"] button.copy').count()) === 1, 'the bootstrap servers have a copy button');
     await noErrors('overview');
     await shot('overview');
+  });
+
+  await step('the overview follows lkm\'s cluster events: a cluster created, changed, started and deleted through the API, nothing polled', async () => {
+    const C = `${PREFIX}-c`;
+    const row = `#clusters-table tr[data-cluster="${C}"]`;
+    const SOON = { timeout: 5000 };
+    await page.waitForSelector('#live-indicator[data-state="live"]');
+    assert((await page.textContent('#live-indicator')) === 'live', 'the indicator says live');
+    const lists = getCount('/clusters');
+    const opened = streams.length;
+    const timed = async (what, fn) => {
+      const t0 = Date.now();
+      await fn();
+      console.log(`  ${what}: on screen after ${Date.now() - t0} ms`);
+    };
+    // Not through the page: another client (the CLI, a script) does it.
+    await api('POST', '/clusters', { name: C, templateId: 'tansu-dev', autoStart: false, tags: { via: 'api' } });
+    await timed('created', () => page.waitForSelector(`${row}[data-status="CREATED"]`, SOON));
+    await shot('overview-pushed');
+    await api('PATCH', `/clusters/${C}`, { tags: { via: 'api', pushed: 'yes' } });
+    await timed('tags changed', () => page.waitForSelector(`${row} .tag >> text=pushed=yes`, SOON));
+    await api('POST', `/clusters/${C}/start`, {});
+    await timed('started', () => page.waitForSelector(`${row}[data-status="RUNNING"]`, SOON));
+    // The services and disk use (GET /clusters/{id}/status) follow the status change.
+    await page.waitForSelector(`${row} td[data-disk]:not([data-disk=""])`, SOON);
+    await api('DELETE', `/clusters/${C}?force=true`);
+    await timed('deleted', () => page.waitForSelector(row, { state: 'detached', ...SOON }));
+    assert(getCount('/clusters') === lists, `no GET /clusters after the first load: ${getCount('/clusters') - lists} more`);
+    assert(streams.length === opened && openStreams.size === 1, `one event stream all along: ${streams.length - opened} more, ${openStreams.size} open`);
+    await noErrors('pushed');
+
+    // A cluster's page hears of its deletion too.
+    const D = `${PREFIX}-d`;
+    await api('POST', '/clusters', { name: D, templateId: 'tansu-dev', autoStart: false });
+    await page.evaluate((n) => { location.hash = `#/clusters/${encodeURIComponent(n)}`; }, D);
+    await page.waitForSelector('#cluster-status .badge[data-status="CREATED"]');
+    await page.waitForSelector('#live-indicator[data-state="live"]');
+    await api('DELETE', `/clusters/${D}`);
+    await timed(`${D} deleted, on its page`, () => page.waitForSelector(`#cluster-gone[data-cluster="${D}"]`, SOON));
+    assert(getCount(`/clusters/${D}`) === 0, `its page never read GET /clusters/${D}`);
+    await page.click('nav a[data-nav="clusters"]');
+    await page.waitForSelector('#live-indicator[data-state="live"]');
+  });
+
+  await step('the event stream ends, then fails: "reconnecting…" with a backoff, then live again on a fresh snapshot', async () => {
+    const ghost = `${PREFIX}-ghost`;
+    const real = await api('GET', `/clusters/${A}`);
+    const now = new Date().toISOString();
+    const sse = (events) => events.map((e) => `event: message\ndata: ${JSON.stringify(e)}\n\n`).join('');
+    const events = (url) => url.pathname === '/events/clusters';
+    let calls = 0;
+    await page.route(events, (route) => {
+      calls += 1;
+      // 1: a made-up snapshot (with a cluster lkm does not have), then the stream ends.
+      if (calls === 1) {
+        return route.fulfill({
+          status: 200,
+          contentType: 'text/event-stream',
+          body: sse([
+            { type: 'CLUSTER_EVENT_TYPE_SNAPSHOT', cluster: real, eventTime: now },
+            { type: 'CLUSTER_EVENT_TYPE_SNAPSHOT', cluster: { ...real, id: `${ghost}-id`, name: ghost, status: 'CLUSTER_STATUS_ERROR', statusMessage: 'e2e: made up' }, eventTime: now },
+            { type: 'CLUSTER_EVENT_TYPE_SYNCED', eventTime: now },
+          ]),
+        });
+      }
+      // 2: lkm unavailable. 3: the real stream.
+      if (calls === 2) {
+        return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ code: 14, message: 'e2e: lkm is unavailable', details: [] }) });
+      }
+      return route.continue();
+    });
+    // Leaving the view closes its stream.
+    await page.click('nav a[data-nav="compare"]');
+    for (let i = 0; i < 50 && openStreams.size; i += 1) await page.waitForTimeout(50);
+    assert(openStreams.size === 0, `leaving the overview closes its event stream: ${openStreams.size} open`);
+    const from = streams.length;
+    await page.click('nav a[data-nav="clusters"]');
+    await page.waitForSelector(`#clusters-table tr[data-cluster="${ghost}"]`);
+    const indicator = await page.waitForSelector('#live-indicator[data-state="reconnecting"]');
+    assert((await indicator.textContent()) === 'reconnecting…', `"reconnecting…" is said: ${await indicator.textContent()}`);
+    await shot('overview-reconnecting');
+    await page.waitForSelector('#live-indicator[data-state="live"]', { timeout: 15_000 });
+    // The fresh snapshot replaced what the page knew: the made-up cluster is gone.
+    await page.waitForSelector(`#clusters-table tr[data-cluster="${ghost}"]`, { state: 'detached' });
+    await page.waitForSelector(`#clusters-table tr[data-cluster="${A}"][data-status="RUNNING"]`);
+    await page.unroute(events);
+    const at = streams.slice(from).map((x) => x.at);
+    const gaps = at.slice(1).map((t, i) => t - at[i]);
+    console.log(`  stream requests ${gaps.map((g) => `+${g} ms`).join(', ')}`);
+    assert(calls === 3 && at.length === 3, `three tries: ${calls} routed, ${at.length} requested`);
+    assert(gaps[0] >= 900 && gaps[1] >= 1900, `backing off 1 s, then 2 s: ${gaps}`);
+    await noErrors('reconnected');
+  });
+
+  await step('an lkm without the event stream (404): the overview polls GET /clusters instead, and says so', async () => {
+    const events = (url) => url.pathname === '/events/clusters';
+    await page.route(events, (route) => route.fulfill({
+      status: 404, contentType: 'application/json', body: JSON.stringify({ code: 5, message: 'e2e: no such route', details: [] }),
+    }));
+    await page.click('nav a[data-nav="compare"]');
+    await page.click('nav a[data-nav="clusters"]');
+    await page.waitForSelector('#live-indicator[data-state="polling"]');
+    await page.waitForSelector(`#clusters-table tr[data-cluster="${A}"][data-status="RUNNING"]`);
+    const lists = getCount('/clusters');
+    for (let i = 0; i < 60 && getCount('/clusters') < lists + 2; i += 1) await page.waitForTimeout(100);
+    assert(getCount('/clusters') >= lists + 2, `polled: ${getCount('/clusters') - lists} more GET /clusters in 6 s`);
+    await shot('overview-polling');
+    await page.unroute(events);
+    await page.click('nav a[data-nav="compare"]');
+    await page.click('nav a[data-nav="clusters"]');
+    await page.waitForSelector('#live-indicator[data-state="live"]');
+    await noErrors('polling');
   });
 
   await step(`create topic ${TOPIC} with 2 partitions`, async () => {

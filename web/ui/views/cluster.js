@@ -8,7 +8,12 @@ import {
   busy, errorBox, errorText, every, field, fill, fmtBytes, fmtNum, fmtTime, go, h, notify,
   parsePairs, select, confirmDialog,
 } from '../dom.js';
-import { clusterActions, clusterStatus, endpointList, statusBadge, tagChips } from './common.js';
+import {
+  clusterActions, clusterStatus, endpointList, liveIndicator, statusBadge, tagChips, watchClusters,
+} from './common.js';
+
+const POLL_MS = 2000;
+const STATUS_MS = 10000;
 
 const TABS = [
   { id: 'overview', label: 'Overview' },
@@ -29,29 +34,49 @@ export function mount(root, params, query) {
     role: 'tab', 'data-tab': t.id, class: t.id === tab ? 'active' : '', 'aria-selected': String(t.id === tab),
   }, t.label)));
   const body = h('div.tab-body', { 'data-tab': tab });
-  fill(root, h('div.toolbar', h('a.muted', { href: '#/clusters' }, '← Clusters'), h('h1', name)), header, tabs, body);
+  const toolbar = h('div.toolbar', h('a.muted', { href: '#/clusters' }, '← Clusters'), h('h1', name));
+  fill(root, toolbar, header, tabs, body);
 
   // ---- header: live status ----
+  // The cluster follows lkm's cluster events (GET /events/clusters): its status changes on
+  // screen as lkm records it, nothing polled. Services, disk use and the runtime's endpoints
+  // (GET {base}/status) are read when the status changes and every STATUS_MS; an older lkm
+  // without the stream is polled every POLL_MS as before.
   let cluster = null;
   let status = null;
+  let gone = null; // the cluster as it was when lkm said it was deleted
+  let polling = false;
   let headKey = '';
+  const isThis = (c) => c && (c.name === name || c.id === name || (cluster && c.id === cluster.id));
   const renderHead = (error) => {
-    if (!cluster) {
-      fill(header, error ? errorBox(error, `Loading ${name} failed`) : h('p.muted', 'Loading…'));
+    if (gone) {
+      const key = JSON.stringify(['gone', gone.id]);
+      if (key === headKey) return;
+      headKey = key;
+      fill(header, h('div.warning-box#cluster-gone', { role: 'status', 'data-cluster': gone.name },
+        `${name} was deleted (or is no longer visible to you). `, h('a', { href: '#/clusters' }, 'Back to the clusters')));
       return;
     }
+    if (!cluster) {
+      fill(header, error ? errorBox(error, `Loading ${name} failed`) : h('p.muted', 'Loading…'));
+      headKey = '';
+      return;
+    }
+    // The cluster's own status is pushed by lkm (which reconciles it with the runtime when
+    // asked for the status); when polling, the status read after the cluster is the newer.
     const live = status && !status.error ? status : null;
-    const st = live ? clusterStatus(live) : clusterStatus(cluster);
-    const key = JSON.stringify([cluster, status, error?.message]);
+    const own = polling && live ? live : cluster;
+    const st = clusterStatus(own);
+    const key = JSON.stringify([cluster, status, polling, error?.message]);
     if (key === headKey) return;
     headKey = key;
-    const msg = (live ? live.statusMessage : cluster.statusMessage) || '';
+    const msg = own.statusMessage || '';
     fill(header,
       h('div.head-row',
         h('div', h('span#cluster-status', statusBadge(st)), ' ',
           h('span.muted', cluster.externalBootstrapServers ? 'external cluster' : `runtime ${live?.runtime || '…'}`)),
         h('span.grow'),
-        clusterActions({ ...cluster, status: live?.status || cluster.status }, { onChange: refreshHead, afterDelete: () => go('/clusters') })),
+        clusterActions({ ...cluster, status: own.status }, { onChange: () => (polling ? refreshHead() : readStatus()), afterDelete: () => go('/clusters') })),
       msg ? h('div.status-message', msg) : null,
       status?.error ? h('div.error-text.small', `Live status unavailable: ${status.error}`) : null,
       error ? errorBox(error, 'Refreshing failed') : null,
@@ -63,6 +88,91 @@ export function mount(root, params, query) {
         h('dt', 'Disk used'), h('dd', { id: 'disk-usage' }, live ? fmtBytes(num(live.diskUsageBytes)) : '—'),
         cluster.description ? [h('dt', 'Description'), h('dd', cluster.description)] : null));
   };
+  const shown = () => {
+    renderHead(null);
+    if (tab === 'overview' && cluster) renderOverview();
+  };
+
+  // GET {base}/status, one read at a time (a change while one is on its way reads again).
+  let stopped = false;
+  let reading = 0; // 0 idle, 1 reading, 2 read again after
+  const readStatus = async () => {
+    if (stopped || !cluster || gone) return;
+    if (reading) {
+      reading = 2;
+      return;
+    }
+    reading = 1;
+    try {
+      try {
+        status = await get(`${base}/status`);
+      } catch (e) {
+        status = { error: errorText(e) };
+      }
+      if (!stopped && !gone) shown();
+    } finally {
+      const again = reading === 2;
+      reading = 0;
+      if (again) readStatus();
+    }
+  };
+
+  const live = liveIndicator();
+  toolbar.append(live.el);
+  const stopWatch = watchClusters({
+    onSync: async (list) => {
+      const c = list.find(isThis);
+      if (c) {
+        const changed = !cluster || cluster.status !== c.status;
+        cluster = c;
+        gone = null;
+        shown();
+        if (changed || !status) readStatus();
+        return;
+      }
+      // Not among the clusters the caller may view: lkm's own words say why.
+      cluster = null;
+      status = null;
+      try {
+        await get(base);
+        renderHead(new Error(`${name} is not among the clusters lkm shows you`));
+      } catch (e) {
+        renderHead(e);
+      }
+    },
+    onChange: (c) => {
+      if (!isThis(c)) return;
+      const changed = !cluster || cluster.status !== c.status;
+      cluster = c;
+      gone = null;
+      shown();
+      if (changed) readStatus();
+    },
+    onDelete: (c) => {
+      if (!isThis(c)) return;
+      gone = c;
+      cluster = null;
+      status = null;
+      renderHead(null);
+    },
+    onState: (state, error, retryMs) => {
+      live.set(state, error, retryMs);
+      if (state === 'unsupported' && !polling) {
+        polling = true;
+        cleanups.push(every(POLL_MS, refreshHead));
+      }
+    },
+  });
+  const statusTimer = setInterval(() => {
+    if (!polling && !document.hidden) readStatus();
+  }, STATUS_MS);
+  cleanups.push(() => {
+    stopped = true;
+    stopWatch();
+    clearInterval(statusTimer);
+  });
+
+  // Polling (an lkm without /events/clusters).
   let headBusy = false;
   const refreshHead = async () => {
     if (headBusy) return;
@@ -74,8 +184,7 @@ export function mount(root, params, query) {
       } catch (e) {
         status = { error: errorText(e) };
       }
-      renderHead(null);
-      if (tab === 'overview') renderOverview();
+      shown();
     } catch (e) {
       headKey = '';
       renderHead(e);
@@ -133,7 +242,6 @@ export function mount(root, params, query) {
   if (tab === 'topics') cleanups.push(mountTopics(body, name, base));
   if (tab === 'messages') cleanups.push(mountMessages(body, name, base, query));
   if (tab === 'groups') cleanups.push(mountGroups(body, base));
-  cleanups.push(every(2000, refreshHead));
 
   return () => cleanups.forEach((c) => c());
 }
