@@ -66,6 +66,7 @@ async fn page_and_assets_are_served_and_rest_routes_still_answer_json() {
     assert!(html.contains(r#"<script type="module" src="/ui/app.js">"#));
     assert!(html.contains(r#"href="/ui/style.css""#));
     assert!(html.contains(r##"<a href="#/access" data-nav="access">Access</a>"##));
+    assert!(html.contains(r##"<a href="#/templates" data-nav="templates">Templates</a>"##));
     let head = http.head(env.server.rest("/")).send().await.unwrap();
     assert_eq!(head.status(), 200);
 
@@ -108,6 +109,7 @@ async fn page_and_assets_are_served_and_rest_routes_still_answer_json() {
     }
     assert!(seen.len() >= 8, "modules: {seen:?}");
     assert!(seen.contains("/ui/views/operations.js"), "{seen:?}");
+    assert!(seen.contains("/ui/views/templates.js"), "{seen:?}");
 
     // Unknown assets: 404 with a google.rpc.Status body.
     for path in ["/ui/nope.js", "/ui/views/", "/ui/%2e%2e/Cargo.toml"] {

@@ -84,6 +84,7 @@ pub const ASSETS: &[Asset] = &[
     ui!("views/compare.js"),
     ui!("views/create.js"),
     ui!("views/operations.js"),
+    ui!("views/templates.js"),
 ];
 
 /// Content type of a file, by extension.

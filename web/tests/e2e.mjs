@@ -22,7 +22,11 @@
 // → the operations history paged (Older / Newer) and filtered → stop, start and delete,
 // confirmed → the Access page: "authentication is off" (a made-up WhoAmI answer), who am I,
 // a token whose secret is shown once, a grant, revoking the token, the audit log filtered
-// (denied calls highlighted), and the page as a non-admin sees it.
+// (denied calls highlighted), and the page as a non-admin sees it → the cluster's Edit form:
+// description and tags saved (only they in the update mask; shown through the cluster events),
+// a change lkm refuses while the cluster runs (its message shown) → the Templates page: a
+// template created, listed, viewed, used in the create view (preselected) and deleted; deleting
+// a built-in refused, and creating one as a non-admin refused (lkm's words shown).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -1026,6 +1030,174 @@ try {
     await page.fill('#token-input', TOKEN);
     await page.click('#token-submit');
     await page.waitForSelector('#whoami-principal[data-principal="admin"]');
+    await noErrors('back to the admin');
+  });
+
+  await step(`edit ${A} on its page: description and tags saved (only they are sent), shown through the cluster events`, async () => {
+    await page.click('nav a[data-nav="clusters"]');
+    await page.click(`#clusters-table tr[data-cluster="${A}"] a.name`);
+    await page.waitForSelector('#live-indicator[data-state="live"]');
+    await page.waitForSelector('#cluster-status .badge[data-status="RUNNING"]');
+    const before = await api('GET', `/clusters/${A}`);
+    await page.click('#edit-cluster');
+    await page.waitForSelector(`#cluster-edit-form[data-cluster="${A}"]`);
+    // Prefilled from the cluster.
+    assert((await page.inputValue('#edit-description')) === (before.description || ''), 'the description is prefilled');
+    const tagsShown = await page.inputValue('#edit-tags');
+    assert(tagsShown.includes('team=e2e') && tagsShown.includes('purpose=dashboard'), `the tags are prefilled: ${tagsShown}`);
+    assert((await page.inputValue('#edit-partitions')) === String(before.kafkaConfig.numPartitions), 'the broker settings are prefilled');
+    await page.waitForSelector('#edit-changes >> text=Nothing changed yet');
+
+    const description = 'Edited in the dashboard';
+    await page.fill('#edit-description', description);
+    await page.fill('#edit-tags', 'team=e2e\npurpose=dashboard\nedited=yes');
+    await page.waitForSelector('#edit-changes[data-changes="description,tags"]');
+    await shot('cluster-edit-form');
+    const reads = getCount(`/clusters/${A}`);
+    const sent = page.waitForRequest((r) => r.method() === 'PUT' && new URL(r.url()).pathname === `/clusters/${A}`);
+    await page.click('#edit-save');
+    const req = await sent;
+    const mask = new URL(req.url()).searchParams.get('updateMask');
+    const body = JSON.parse(req.postData() || '{}');
+    assert(mask === 'description,tags', `the mask names only what changed: ${mask}`);
+    assert(JSON.stringify(Object.keys(body).sort()) === '["description","tags"]', `only the changed fields are sent: ${req.postData()}`);
+    await page.waitForSelector('#edit-result.success-box');
+    assert((await page.locator('#cluster-edit-form').count()) === 0, 'the form closes once saved');
+    // The header follows lkm's cluster event (the cluster is not read again).
+    await page.waitForSelector(`#cluster-description >> text=${description}`);
+    await page.waitForSelector('#cluster-tags .tag >> text=edited=yes');
+    assert(getCount(`/clusters/${A}`) === reads, `shown through the event stream, not GET /clusters/${A}: ${getCount(`/clusters/${A}`) - reads} reads`);
+    const after = await api('GET', `/clusters/${A}`);
+    assert(after.description === description, `stored: ${after.description}`);
+    assert(after.tags.edited === 'yes' && after.tags.team === 'e2e' && after.tags.purpose === 'dashboard' && Object.keys(after.tags).length === 3,
+      `the tags stored: ${JSON.stringify(after.tags)}`);
+    assert(after.kafkaConfig.numPartitions === before.kafkaConfig.numPartitions && after.environment === before.environment, 'nothing else changed');
+    await noErrors('cluster edited');
+    await shot('cluster-edited');
+  });
+
+  await step(`a change ${A} cannot take while it runs: lkm's refusal is shown as it says it`, async () => {
+    await page.click('#edit-cluster');
+    await page.waitForSelector('#cluster-edit-form');
+    assert(!(await page.isChecked('#edit-jmx')), 'JMX is off');
+    await page.check('#edit-jmx');
+    await page.waitForSelector('#edit-changes[data-changes="kafkaConfig.jmxEnabled"]');
+    await page.click('#edit-save');
+    const text = await page.locator('#cluster-edit-form .error-box').textContent();
+    assert(/stop cluster/.test(text) && text.includes(A) && /FAILED_PRECONDITION/.test(text) && /CLUSTER_RUNNING/.test(text),
+      `the refusal is shown plainly: ${text}`);
+    assert((await api('GET', `/clusters/${A}`)).kafkaConfig.jmxEnabled === false, 'nothing changed');
+    await shot('cluster-edit-refused');
+    await page.click('#edit-cancel');
+    await page.waitForSelector('#cluster-edit-form', { state: 'detached' });
+    await noErrors('edit refused');
+  });
+
+  await step('the Templates page: create a template, see it listed and viewed, use it in the create view, delete it', async () => {
+    const TPL = `${PREFIX}-tpl`.toLowerCase();
+    await page.click('nav a[data-nav="templates"]');
+    await page.waitForSelector('#templates-table[data-loaded] tr[data-template="tansu-dev"][data-builtin="true"]');
+    const listed = (await api('GET', '/templates?pageSize=1000')).templates;
+    assert((await page.locator('#templates-table tr[data-template]').count()) === listed.length, 'every template is listed');
+    const dev = await page.locator('#templates-table tr[data-template="tansu-dev"]').textContent();
+    assert(/tansu/.test(dev) && /development/.test(dev) && /built-in/.test(dev) && /128/.test(dev), `category, engine, kind, memory: ${dev}`);
+
+    await page.click('#template-new');
+    await page.fill('#tpl-id', TPL);
+    await page.fill('#tpl-name', 'E2E template');
+    await page.fill('#tpl-description', 'made by the dashboard test');
+    await page.selectOption('#tpl-category', 'TEMPLATE_CATEGORY_TESTING');
+    await page.fill('#tpl-environment', 'test');
+    await page.selectOption('#tpl-engine', 'BROKER_ENGINE_TANSU');
+    assert(await page.isDisabled('#tpl-rest-proxy') && !(await page.isChecked('#tpl-rest-proxy')), 'tansu: no REST proxy');
+    await page.fill('#tpl-partitions', '2');
+    await page.fill('#tpl-heap', '256M');
+    await page.fill('#tpl-min-memory', '128');
+    await page.click('#tpl-create');
+    await page.waitForSelector(`#tpl-result .success-box[data-created="${TPL}"]`);
+    const row = page.locator(`#templates-table tr[data-template="${TPL}"][data-builtin="false"]`);
+    await row.waitFor();
+    const rowText = await row.textContent();
+    assert(/E2E template/.test(rowText) && /testing/.test(rowText) && /tansu/.test(rowText) && /own/.test(rowText), `listed: ${rowText}`);
+    const stored = await api('GET', `/templates/${TPL}`);
+    assert(stored.defaultKafkaConfig.numPartitions === 2 && stored.defaultKafkaConfig.engine === 'BROKER_ENGINE_TANSU' &&
+      stored.minMemoryMb === 128 && stored.defaultEnvironment === 'test' && stored.category === 'TEMPLATE_CATEGORY_TESTING', `stored: ${JSON.stringify(stored)}`);
+    await noErrors('template created');
+    await shot('templates-created');
+
+    // Its page: the defaults.
+    await row.locator('a[data-action="view-template"]').click();
+    await page.waitForSelector(`#template-detail[data-template="${TPL}"]`);
+    assert((await page.textContent('#template-kafka dd[data-key="numPartitions"]')) === '2', 'its default partitions');
+    assert((await page.textContent('#template-kafka dd[data-key="engine"]')) === 'TANSU', 'its engine');
+    await shot('template-view');
+
+    // Create cluster from this template: the create view, with it picked.
+    await page.click('#tpl-use');
+    await page.waitForFunction((t) => location.hash === `#/create?template=${t}`, TPL);
+    await page.waitForSelector(`#template-picker [data-template="${TPL}"][aria-checked="true"]`);
+    assert((await page.getAttribute('#kc-partitions', 'placeholder')) === '2', 'its defaults are the placeholders');
+    assert((await page.getAttribute('#cluster-environment', 'placeholder')) === 'test', 'its environment too');
+    await page.click('#preview-button');
+    await page.waitForSelector('#preview .preview');
+    assert(/TANSU/.test(await page.textContent('#preview')), 'the preview is of the template');
+    await noErrors('template in the create view');
+    await shot('create-from-template');
+
+    // Delete it, confirmed (Cancel first: nothing happens).
+    await page.click('nav a[data-nav="templates"]');
+    await row.locator('button[data-action="delete-template"]').click();
+    await page.waitForSelector('#confirm-dialog[open]');
+    await page.click('#confirm-cancel');
+    await page.waitForSelector('#confirm-dialog[open]', { state: 'detached' });
+    assert((await apiAs(TOKEN, 'GET', `/templates/${TPL}`)).status === 200, 'a cancelled delete deletes nothing');
+    await row.locator('button[data-action="delete-template"]').click();
+    await page.waitForSelector('#confirm-dialog[open]');
+    await page.click('#confirm-ok');
+    await page.waitForSelector(`#template-action-result .success-box[data-deleted="${TPL}"]`);
+    await page.waitForSelector(`#templates-table tr[data-template="${TPL}"]`, { state: 'detached' });
+    const gone = await apiAs(TOKEN, 'GET', `/templates/${TPL}`);
+    assert(gone.status === 404, `deleted: ${gone.status}`);
+    await noErrors('template deleted');
+  });
+
+  await step('deleting a built-in template is refused, and so is creating one as a non-admin: lkm\'s words are shown', async () => {
+    await page.click('#templates-table tr[data-template="development"] button[data-action="delete-template"]');
+    await page.waitForSelector('#confirm-dialog[open]');
+    assert(/built-in template/.test(await page.textContent('#confirm-body')), 'the confirmation says it is built-in');
+    await page.click('#confirm-ok');
+    const text = await page.locator('#template-action-result [data-refused="development"] .error-box').textContent();
+    assert(/'development' is a built-in template and cannot be deleted/.test(text) && /FAILED_PRECONDITION/.test(text) && /BUILTIN_TEMPLATE/.test(text),
+      `the refusal is shown plainly: ${text}`);
+    await page.waitForSelector('#templates-table tr[data-template="development"]');
+    assert((await apiAs(TOKEN, 'GET', '/templates/development')).status === 200, 'still there');
+    await noErrors('built-in refused');
+    await shot('template-builtin-refused');
+    if (!TOKEN) {
+      console.log('  (no authentication on this server: the non-admin part needs it)');
+      return;
+    }
+
+    // A non-admin: told beforehand, and lkm's refusal shown (a template pasted as JSON).
+    const viewer = `${PREFIX}-tplviewer`.toLowerCase();
+    const viewerToken = (await api('POST', '/access/tokens', { name: 'e2e templates', principal: viewer, ttl: '3600s' })).secret;
+    await page.click('#token-button');
+    await page.fill('#token-input', viewerToken);
+    await page.click('#token-submit');
+    await page.waitForSelector('#templates-admin-note[data-admin-only]');
+    await page.click('#tpl-mode-json');
+    await page.fill('#tpl-json', JSON.stringify({ id: `${PREFIX}-denied`.toLowerCase(), defaultKafkaConfig: { engine: 'BROKER_ENGINE_TANSU' } }));
+    await page.click('#tpl-create');
+    const denied = await page.locator('#tpl-result .error-box').textContent();
+    assert(/PERMISSION_DENIED/.test(denied) && /admin/.test(denied), `the refusal is shown plainly: ${denied}`);
+    await page.fill('#tpl-json', '{"id": ');
+    await page.click('#tpl-create');
+    await page.waitForSelector('#tpl-result .error-box >> text=The JSON is not valid');
+    await shot('template-non-admin');
+    await page.click('#token-button');
+    await page.fill('#token-input', TOKEN);
+    await page.click('#token-submit');
+    await page.waitForSelector('#templates-admin-note', { state: 'detached' });
     await noErrors('back to the admin');
   });
 } catch (e) {

@@ -9,6 +9,7 @@ import * as cluster from './views/cluster.js';
 import * as operations from './views/operations.js';
 import * as compare from './views/compare.js';
 import { access } from './views/access.js';
+import * as templates from './views/templates.js';
 
 // #/path/segments?query → the view that shows it.
 const routes = [
@@ -16,6 +17,8 @@ const routes = [
   { pattern: /^\/clusters\/?$/, view: clusters, nav: 'clusters' },
   { pattern: /^\/create\/?$/, view: create, nav: 'create' },
   { pattern: /^\/clusters\/([^/]+)\/?$/, view: cluster, nav: 'clusters', params: ['cluster'] },
+  { pattern: /^\/templates\/?$/, view: templates, nav: 'templates' },
+  { pattern: /^\/templates\/([^/]+)\/?$/, view: templates, nav: 'templates', params: ['template'] },
   { pattern: /^\/operations\/?$/, view: operations, nav: 'operations' },
   { pattern: /^\/operations\/([^/]+)\/?$/, view: operations, nav: 'operations', params: ['operation'] },
   { pattern: /^\/compare\/?$/, view: compare, nav: 'compare' },

@@ -1,9 +1,10 @@
 // One cluster: its live status, services (containers or processes), endpoints and
-// configuration; its topics (create, delete, add partitions, change configs), producing and
+// configuration, with an Edit form (description, environment, tags and the broker settings lkm
+// lets change: PUT /clusters/{id} with an updateMask naming only what changed); its topics (create, delete, add partitions, change configs), producing and
 // browsing records (from the beginning, the newest, an offset, or following live over SSE),
 // and its consumer groups with their lag (reset offsets after a dry-run preview, delete).
 
-import { del, enumName, get, num, post, qs, request, seg, stream } from '../api.js';
+import { del, enumName, get, num, post, put, qs, request, seg, stream } from '../api.js';
 import {
   busy, errorBox, errorText, every, field, fill, fmtBytes, fmtNum, fmtTime, go, h, notify,
   parsePairs, select, confirmDialog,
@@ -35,7 +36,9 @@ export function mount(root, params, query) {
   }, t.label)));
   const body = h('div.tab-body', { 'data-tab': tab });
   const toolbar = h('div.toolbar', h('a.muted', { href: '#/clusters' }, '← Clusters'), h('h1', name));
-  fill(root, toolbar, header, tabs, body);
+  // The Edit form (or what saving it answered), between the header and the tabs.
+  const editPanel = h('div#cluster-edit');
+  fill(root, toolbar, header, editPanel, tabs, body);
 
   // ---- header: live status ----
   // The cluster follows lkm's cluster events (GET /events/clusters): its status changes on
@@ -46,6 +49,7 @@ export function mount(root, params, query) {
   let status = null;
   let gone = null; // the cluster as it was when lkm said it was deleted
   let polling = false;
+  let editing = false;
   let headKey = '';
   const isThis = (c) => c && (c.name === name || c.id === name || (cluster && c.id === cluster.id));
   const renderHead = (error) => {
@@ -67,7 +71,7 @@ export function mount(root, params, query) {
     const live = status && !status.error ? status : null;
     const own = polling && live ? live : cluster;
     const st = clusterStatus(own);
-    const key = JSON.stringify([cluster, status, polling, error?.message]);
+    const key = JSON.stringify([cluster, status, polling, editing, error?.message]);
     if (key === headKey) return;
     headKey = key;
     const msg = own.statusMessage || '';
@@ -76,6 +80,10 @@ export function mount(root, params, query) {
         h('div', h('span#cluster-status', statusBadge(st)), ' ',
           h('span.muted', cluster.externalBootstrapServers ? 'external cluster' : `runtime ${live?.runtime || '…'}`)),
         h('span.grow'),
+        h('button.btn.small#edit-cluster', {
+          type: 'button', 'data-action': 'edit', 'aria-expanded': String(editing), class: editing ? 'active' : null,
+          title: 'Change the description, environment, tags or broker settings', onclick: () => (editing ? closeEdit() : openEdit()),
+        }, 'Edit'),
         clusterActions({ ...cluster, status: own.status }, { onChange: () => (polling ? refreshHead() : readStatus()), afterDelete: () => go('/clusters') })),
       msg ? h('div.status-message', msg) : null,
       status?.error ? h('div.error-text.small', `Live status unavailable: ${status.error}`) : null,
@@ -83,10 +91,10 @@ export function mount(root, params, query) {
       h('dl.kv.head-kv',
         h('dt', 'Environment'), h('dd', cluster.environment || '—'),
         h('dt', 'Template'), h('dd', cluster.templateId || '—'),
-        h('dt', 'Tags'), h('dd', tagChips(cluster.tags)),
+        h('dt', 'Tags'), h('dd#cluster-tags', tagChips(cluster.tags)),
         h('dt', 'Endpoints'), h('dd', endpointList(live?.endpoints && Object.keys(live.endpoints).length ? live.endpoints : cluster.endpoints)),
         h('dt', 'Disk used'), h('dd', { id: 'disk-usage' }, live ? fmtBytes(num(live.diskUsageBytes)) : '—'),
-        cluster.description ? [h('dt', 'Description'), h('dd', cluster.description)] : null));
+        cluster.description ? [h('dt', 'Description'), h('dd#cluster-description', cluster.description)] : null));
   };
   const shown = () => {
     renderHead(null);
@@ -153,6 +161,8 @@ export function mount(root, params, query) {
       gone = c;
       cluster = null;
       status = null;
+      editing = false;
+      fill(editPanel);
       renderHead(null);
     },
     onState: (state, error, retryMs) => {
@@ -192,6 +202,28 @@ export function mount(root, params, query) {
       headBusy = false;
     }
   };
+  // ---- the Edit form ----
+  // Prefilled from the cluster as it is when opened; saving sends only the fields changed
+  // since. The header changes when lkm's cluster event arrives (or, polling, on a re-read).
+  const openEdit = () => {
+    if (!cluster) return;
+    editing = true;
+    fill(editPanel, editForm(cluster, {
+      onCancel: closeEdit,
+      onSaved: (saved) => {
+        closeEdit(saved);
+        if (polling) refreshHead();
+      },
+    }));
+    shown();
+    editPanel.querySelector('input, textarea')?.focus();
+  };
+  const closeEdit = (result) => {
+    editing = false;
+    fill(editPanel, result || null);
+    shown();
+  };
+
   // ---- overview tab: services and configuration ----
   let overviewKey = '';
   const renderOverview = () => {
@@ -244,6 +276,212 @@ export function mount(root, params, query) {
   if (tab === 'groups') cleanups.push(mountGroups(body, base));
 
   return () => cleanups.forEach((c) => c());
+}
+
+// ---- editing a cluster (PUT /clusters/{id}) -----------------------------------------------
+
+/** `key=value`, one per line (values may hold commas), as an object. */
+function parseLines(text, what) {
+  const out = {};
+  for (const raw of String(text || '').split('\n')) {
+    const item = raw.trim();
+    if (!item || item.startsWith('#')) continue;
+    const i = item.indexOf('=');
+    if (i <= 0) throw new Error(`${what} "${item}" is not key=value`);
+    out[item.slice(0, i).trim()] = item.slice(i + 1).trim();
+  }
+  return out;
+}
+
+const pairsText = (obj, sep) => Object.entries(obj || {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(sep);
+const sameMap = (a, b) => pairsText(a, '\n') === pairsText(b, '\n');
+
+/** Sets `obj.a.b` from the path `a.b`. */
+function setIn(obj, path, value) {
+  const keys = path.split('.');
+  let o = obj;
+  for (const k of keys.slice(0, -1)) o = (o[k] ||= {});
+  o[keys[keys.length - 1]] = value;
+}
+
+const isTansuCluster = (c) => enumName(c?.kafkaConfig?.engine, 'BROKER_ENGINE_') === 'TANSU';
+
+/**
+ * The fields the form edits. `path`: the field in proto3 JSON (as in the update mask);
+ * `kind`: text, int, int64 (a string in JSON), bool, select, tags or lines (key=value maps);
+ * `keep`: an empty input keeps the value (the API cannot unset these); `broker`: a broker
+ * setting (taken up when the brokers next start); `ports`: changes the cluster's host ports
+ * (lkm wants the cluster stopped first).
+ */
+const EDIT_FIELDS = [
+  { id: 'description', path: 'description', label: 'Description', kind: 'text', external: true },
+  { id: 'environment', path: 'environment', label: 'Environment', kind: 'text', external: true, hint: 'dev, test, staging, prod or any lowercase label' },
+  { id: 'tags', path: 'tags', label: 'Tags', kind: 'tags', external: true, hint: 'key=value, one per line or separated by commas' },
+  { id: 'brokers', path: 'kafkaConfig.brokerCount', label: 'Brokers', kind: 'int', keep: true, broker: true, ports: true },
+  { id: 'heap', path: 'kafkaConfig.heapSize', label: 'Heap per broker', kind: 'text', keep: true, broker: true, hint: 'e.g. 512M or 1G' },
+  { id: 'partitions', path: 'kafkaConfig.numPartitions', label: 'Default partitions', kind: 'int', keep: true, broker: true },
+  { id: 'replication', path: 'kafkaConfig.defaultReplicationFactor', label: 'Default replication factor', kind: 'int', keep: true, broker: true },
+  { id: 'retention', path: 'kafkaConfig.logRetentionHours', label: 'Log retention (hours)', kind: 'int', keep: true, broker: true },
+  { id: 'segment-bytes', path: 'kafkaConfig.logSegmentBytes', label: 'Log segment bytes', kind: 'int64', keep: true, broker: true },
+  { id: 'storage', path: 'kafkaConfig.storageEngine', label: 'Storage engine (tansu)', kind: 'select', options: ['sqlite', 'memory'], keep: true, broker: true, only: isTansuCluster },
+  { id: 'jmx', path: 'kafkaConfig.jmxEnabled', label: 'JMX on a host port', kind: 'bool', broker: true, ports: true },
+  { id: 'rest-proxy', path: 'restProxyConfig.enabled', label: 'REST proxy', kind: 'bool', broker: true, ports: true, only: (c) => !isTansuCluster(c) },
+  { id: 'ui', path: 'uiConfig.enabled', label: 'Web UI', kind: 'bool', broker: true, ports: true, only: (c) => !isTansuCluster(c) },
+  { id: 'custom-properties', path: 'kafkaConfig.customProperties', label: 'Custom broker properties', kind: 'lines', broker: true, hint: 'key=value, one per line; the list replaces the current one' },
+];
+
+function currentValue(c, path) {
+  return path.split('.').reduce((o, k) => (o === undefined || o === null ? undefined : o[k]), c);
+}
+
+/**
+ * The Edit form of cluster `c`: prefilled from it; saving sends PUT /clusters/{id} with the
+ * changed fields and an updateMask naming exactly them, and shows lkm's refusal as it words
+ * it. `onSaved(resultBox)` once lkm accepted the change; `onCancel()`.
+ */
+function editForm(c, { onSaved, onCancel }) {
+  const external = !!c.externalBootstrapServers;
+  const fields = EDIT_FIELDS.filter((f) => (external ? f.external : true) && (!f.only || f.only(c)));
+  const inputs = new Map();
+  const original = new Map();
+  for (const f of fields) {
+    const v = currentValue(c, f.path);
+    const attrs = { id: `edit-${f.id}`, name: f.id, autocomplete: 'off', 'data-path': f.path };
+    let input;
+    if (f.kind === 'bool') {
+      input = h('input', { ...attrs, type: 'checkbox', checked: !!v });
+      original.set(f.id, !!v);
+    } else if (f.kind === 'select') {
+      input = select(attrs, f.options, v || f.options[0]);
+      original.set(f.id, v || f.options[0]);
+    } else if (f.kind === 'tags') {
+      input = h('textarea', { ...attrs, rows: '3', placeholder: 'team=payments\nowner=me' });
+      input.value = pairsText(v, '\n');
+      original.set(f.id, v || {});
+    } else if (f.kind === 'lines') {
+      input = h('textarea', { ...attrs, rows: '3', placeholder: 'log.cleaner.enable=true' });
+      input.value = pairsText(v, '\n');
+      original.set(f.id, v || {});
+    } else {
+      const numeric = f.kind === 'int' || f.kind === 'int64';
+      input = h('input', { ...attrs, type: numeric ? 'number' : 'text', min: numeric ? '1' : null, value: v === undefined || v === null ? '' : String(v), placeholder: v === undefined ? '' : String(v) });
+      original.set(f.id, v === undefined || v === null ? '' : String(v));
+    }
+    inputs.set(f.id, input);
+  }
+
+  // The value a field would be sent with, or undefined when it is unchanged.
+  const changedValue = (f) => {
+    const input = inputs.get(f.id);
+    const was = original.get(f.id);
+    switch (f.kind) {
+      case 'bool':
+        return input.checked === was ? undefined : input.checked;
+      case 'select':
+        return input.value === was ? undefined : input.value;
+      case 'tags': {
+        const now = parsePairs(input.value, 'tag');
+        return sameMap(now, was) ? undefined : now;
+      }
+      case 'lines': {
+        const now = parseLines(input.value, 'property');
+        return sameMap(now, was) ? undefined : now;
+      }
+      default: {
+        const text = input.value.trim();
+        if (text === was || (f.keep && text === '')) return undefined;
+        if (f.kind === 'int' || f.kind === 'int64') {
+          if (!/^-?\d+$/.test(text)) throw new Error(`${f.label}: "${text}" is not a whole number`);
+          return f.kind === 'int64' ? text : Number(text);
+        }
+        return text;
+      }
+    }
+  };
+  // {body, mask, changed}: the Cluster with the changed fields and their paths.
+  const changes = () => {
+    const body = {};
+    const changed = [];
+    for (const f of fields) {
+      const v = changedValue(f);
+      if (v === undefined) continue;
+      setIn(body, f.path, v);
+      changed.push(f);
+    }
+    return { body, mask: changed.map((f) => f.path), changed };
+  };
+
+  const summary = h('p.small#edit-changes', { 'aria-live': 'polite' });
+  const error = h('div#edit-error');
+  const saveBtn = h('button.btn.primary', { type: 'submit', id: 'edit-save' }, 'Save changes');
+  const cancelBtn = h('button.btn.ghost', { type: 'button', id: 'edit-cancel', onclick: () => onCancel() }, 'Cancel');
+  const updateSummary = () => {
+    try {
+      const { changed } = changes();
+      summary.dataset.changes = changed.map((f) => f.path).join(',');
+      summary.className = 'small';
+      fill(summary, changed.length ? `Changes to save: ${changed.map((f) => f.label).join(', ')}.` : 'Nothing changed yet.');
+    } catch (e) {
+      summary.dataset.changes = '';
+      summary.className = 'small error-text';
+      fill(summary, e.message);
+    }
+  };
+  const spec = new Map(fields.map((f) => [f.id, f]));
+  const byId = (id) => (spec.has(id) ? field(spec.get(id).label, inputs.get(id), spec.get(id).hint) : null);
+  const check = (id) => (spec.has(id) ? h('label.check', inputs.get(id), ` ${spec.get(id).label}`) : null);
+  const running = ['RUNNING', 'STARTING', 'STOPPING'].includes(clusterStatus(c));
+
+  const form = h('form.card#cluster-edit-form', { novalidate: true, 'data-cluster': c.name },
+    h('div.head-row', h('h2', `Edit ${c.name}`), h('span.grow'), cancelBtn),
+    h('p.small.muted', 'Prefilled with the cluster as it is now. Only the fields you change are sent (PUT /clusters/{id} with an update mask naming them); lkm checks them and refuses what it cannot do, in its own words.'),
+    h('div.grid3', byId('description'), byId('environment'), byId('tags')),
+    external ? h('p.small.muted', 'An external cluster: lkm does not run it, so only its description, environment and tags can change.') : [
+      h('h3', 'Kafka configuration'),
+      h('p.small.muted',
+        'Broker settings are taken up when the brokers next start',
+        running ? ' (the cluster runs now: restart it for them to apply)' : '',
+        '. Brokers, JMX, REST proxy and UI change the cluster\'s host ports: lkm wants the cluster stopped first. An emptied field keeps its value.'),
+      h('div.grid4', byId('brokers'), byId('heap'), byId('partitions'), byId('replication'), byId('retention'), byId('segment-bytes'), byId('storage')),
+      h('div.checks', check('jmx'), check('rest-proxy'), check('ui')),
+      h('div.grid2', byId('custom-properties')),
+    ],
+    summary,
+    error,
+    h('div.actions', saveBtn));
+
+  form.addEventListener('input', updateSummary);
+  form.addEventListener('change', updateSummary);
+  updateSummary();
+
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy(saveBtn, async () => {
+      fill(error);
+      let req;
+      try {
+        req = changes();
+      } catch (e) {
+        fill(error, errorBox(e));
+        return;
+      }
+      if (!req.mask.length) {
+        fill(error, h('div.note-box#edit-nothing', 'Nothing changed: there is nothing to save.'));
+        return;
+      }
+      try {
+        const saved = await put(`/clusters/${seg(c.name)}${qs({ updateMask: req.mask.join(',') })}`, req.body);
+        const broker = req.changed.some((f) => f.broker);
+        const nowRunning = ['RUNNING', 'STARTING'].includes(clusterStatus(saved));
+        onSaved(h('div.success-box#edit-result', { 'data-mask': req.mask.join(',') },
+          `${c.name} saved: ${req.changed.map((f) => f.label).join(', ')}.`,
+          broker && nowRunning ? ' The running brokers take up the new broker settings when the cluster is next started.' : ''));
+      } catch (e) {
+        fill(error, errorBox(e, `Saving ${c.name} failed`));
+      }
+    });
+  });
+  return form;
 }
 
 // ---- topics -------------------------------------------------------------------------------

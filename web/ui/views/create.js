@@ -271,10 +271,17 @@ export function mount(root) {
       fill(picker, templates.map(templateCard));
       if (!templates.length) fill(picker, h('p.muted', 'lkm has no templates.'));
       renderCardFits();
+      // #/create?template=id (the Templates page's "Create cluster from this template").
       const wanted = new URLSearchParams(location.hash.split('?')[1] || '').get('template');
-      const first = templates.find((t) => t.id === wanted) || templates.find((t) => t.id === 'development') || templates[0];
+      const preselected = templates.find((t) => t.id === wanted);
+      if (wanted && !preselected) {
+        picker.before(h('div.warning-box#template-missing', { 'data-template': wanted },
+          `lkm has no template ${wanted} (any more): pick another one.`));
+      }
+      const first = preselected || templates.find((t) => t.id === 'development') || templates[0];
       // The host is being read already (the view opened).
       if (first) choose(first, { refresh: false });
+      if (preselected) picker.querySelector(`[data-template="${CSS.escape(preselected.id)}"]`)?.scrollIntoView({ block: 'nearest' });
     } catch (e) {
       fill(picker, errorBox(e, 'Loading the templates failed'));
     }
