@@ -719,3 +719,32 @@ async fn watchers_see_every_change_and_a_dead_broker() {
     assert_eq!(cluster.unwrap().id, c.id);
     env.finish().await;
 }
+
+/// A test that fails before `Env::finish` leaves no broker running: dropping the Env (as a
+/// panic does) kills the brokers under its data directory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_env_leaves_no_broker_running() {
+    let Some(tansu) = need_tansu() else { return };
+    let Some(env) = process_env(&tansu).await else {
+        return;
+    };
+    let mut grpc = env.server.clusters().await;
+    let c = grpc
+        .create_cluster(CreateClusterRequest {
+            name: "orphan".into(),
+            template_id: "tansu-dev".into(),
+            auto_start: Some(true),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .cluster
+        .unwrap();
+    assert_eq!(c.status(), ClusterStatus::Running, "{}", c.status_message);
+    let pid = broker_pid(&status(&mut grpc, &c.id).await);
+    assert!(process_exists(pid));
+    drop(grpc);
+    drop(env);
+    wait_process_gone(pid).await;
+}

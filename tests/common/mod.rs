@@ -260,9 +260,11 @@ impl TestServer {
 /// A server on a fresh database of kind `db`, plus what is needed to clean up after it.
 pub struct Env {
     pub server: TestServer,
+    // Fields drop in this order: the brokers are killed while their pid files still exist
+    // (before `dir` removes them).
+    _brokers: BrokerGuard,
     pub db: TestDatabase,
     pub dir: tempfile::TempDir,
-    _brokers: BrokerGuard,
 }
 
 impl Env {
