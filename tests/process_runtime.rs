@@ -111,6 +111,24 @@ async fn start(grpc: &mut Clusters, id: &str) -> (Cluster, Duration) {
     (c, t.elapsed())
 }
 
+/// A tansu cluster created with auto-start: RUNNING when the call returns.
+async fn create_running(grpc: &mut Clusters, name: &str) -> Cluster {
+    let c = grpc
+        .create_cluster(CreateClusterRequest {
+            name: name.into(),
+            template_id: "tansu-dev".into(),
+            auto_start: Some(true),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .cluster
+        .unwrap();
+    assert_eq!(c.status(), ClusterStatus::Running, "{}", c.status_message);
+    c
+}
+
 fn broker_pid(st: &GetClusterStatusResponse) -> i32 {
     assert_eq!(st.services.len(), 1, "{:?}", st.services);
     st.services[0]
@@ -548,19 +566,7 @@ async fn host_resources_count_running_clusters() {
     assert!(idle.free_memory_mb <= idle.total_memory_mb, "{idle:?}");
     assert!(idle.free_disk_mb > 0, "{idle:?}");
 
-    let c = grpc
-        .create_cluster(CreateClusterRequest {
-            name: "hostres".into(),
-            template_id: "tansu-dev".into(),
-            auto_start: Some(true),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .cluster
-        .unwrap();
-    assert_eq!(c.status(), ClusterStatus::Running, "{}", c.status_message);
+    let c = create_running(&mut grpc, "hostres").await;
     let busy = host(&mut grpc).await;
     assert_eq!(busy.running_clusters, 1);
     assert!(busy.reserved_memory_mb >= 128, "{busy:?}");
@@ -635,19 +641,7 @@ async fn watchers_see_every_change_and_a_dead_broker() {
         "nothing yet"
     );
 
-    let c = grpc
-        .create_cluster(CreateClusterRequest {
-            name: "watched".into(),
-            template_id: "tansu-dev".into(),
-            auto_start: Some(true),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .cluster
-        .unwrap();
-    assert_eq!(c.status(), ClusterStatus::Running, "{}", c.status_message);
+    let c = create_running(&mut grpc, "watched").await;
     // Created, starting, running: in that order (progress notes may come in between).
     let mut seen = Vec::new();
     while seen.last() != Some(&ClusterStatus::Running) {
@@ -729,19 +723,7 @@ async fn a_dropped_env_leaves_no_broker_running() {
         return;
     };
     let mut grpc = env.server.clusters().await;
-    let c = grpc
-        .create_cluster(CreateClusterRequest {
-            name: "orphan".into(),
-            template_id: "tansu-dev".into(),
-            auto_start: Some(true),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .cluster
-        .unwrap();
-    assert_eq!(c.status(), ClusterStatus::Running, "{}", c.status_message);
+    let c = create_running(&mut grpc, "orphan").await;
     let pid = broker_pid(&status(&mut grpc, &c.id).await);
     assert!(process_exists(pid));
     drop(grpc);
