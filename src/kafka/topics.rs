@@ -147,23 +147,37 @@ pub async fn watermarks(
     }
     let c = clients.clone();
     blocking(move || {
-        let low = native::list_offsets(&c.admin, &partitions, EARLIEST, ADMIN_TIMEOUT)
-            .map_err(|e| native_error(e, Subject::Cluster))?;
-        let high = native::list_offsets(&c.admin, &partitions, LATEST, ADMIN_TIMEOUT)
-            .map_err(|e| native_error(e, Subject::Cluster))?;
-        let lows: HashMap<(String, i32), i64> = low
-            .into_iter()
-            .filter(|p| p.error.is_none())
-            .map(|p| ((p.topic, p.partition), p.offset))
-            .collect();
-        Ok(high
-            .into_iter()
-            .filter(|p| p.error.is_none())
-            .filter_map(|p| {
+        // A partition whose answer is an error or no offset at all (librdkafka's -1001 after a
+        // transport failure) is asked again, twice at most; if it still has none, it is left
+        // out and callers say its offsets cannot be read (never treated as offset -1001 or 0).
+        let mut found = HashMap::new();
+        let mut missing = partitions;
+        for attempt in 0..3 {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(150 * attempt));
+            }
+            let low = native::list_offsets(&c.admin, &missing, EARLIEST, ADMIN_TIMEOUT)
+                .map_err(|e| native_error(e, Subject::Cluster))?;
+            let high = native::list_offsets(&c.admin, &missing, LATEST, ADMIN_TIMEOUT)
+                .map_err(|e| native_error(e, Subject::Cluster))?;
+            let valid = |p: &native::PartitionOffset| p.error.is_none() && p.offset >= 0;
+            let lows: HashMap<(String, i32), i64> = low
+                .into_iter()
+                .filter(valid)
+                .map(|p| ((p.topic, p.partition), p.offset))
+                .collect();
+            for p in high.into_iter().filter(valid) {
                 let key = (p.topic, p.partition);
-                lows.get(&key).map(|l| (*l, p.offset)).map(|w| (key, w))
-            })
-            .collect())
+                if let Some(l) = lows.get(&key) {
+                    found.insert(key, (*l, p.offset));
+                }
+            }
+            missing.retain(|k| !found.contains_key(k));
+            if missing.is_empty() {
+                break;
+            }
+        }
+        Ok(found)
     })
     .await
 }

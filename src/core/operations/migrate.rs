@@ -511,10 +511,17 @@ async fn copy_topic(
     let mut ranges = Vec::new();
     for s in &slots {
         let p = progress(&tracker.op)[*s].clone();
+        // Without the target's high mark the records already delivered cannot be told
+        // apart: stop (the migration resumes from its checkpoint) rather than guess.
         let (_, target_high) = target_marks
             .get(&(topic.to_string(), p.partition))
             .copied()
-            .unwrap_or((0, 0));
+            .ok_or_else(|| {
+                Error::Unavailable(format!(
+                    "cannot read the offsets of partition {} of '{topic}' on the target (no leader?)",
+                    p.partition
+                ))
+            })?;
         let written = p.offset_runs.iter().map(|r| r.length).sum::<i64>();
         // On a first run the target partition is empty: its next offset is its high mark.
         let skip = if written == 0 && p.target_next_offset == 0 {
