@@ -25,28 +25,9 @@ type Clusters = ClusterServiceClient<Channel>;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-/// The tansu binary: `LKM_TEST_TANSU`, else `tansu` on PATH.
-fn tansu_binary() -> Option<String> {
-    if let Ok(p) = std::env::var("LKM_TEST_TANSU")
-        && !p.is_empty()
-    {
-        return Some(p);
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join("tansu"))
-        .find(|p| p.is_file())
-        .map(|p| p.display().to_string())
-}
-
+/// The tansu binary (`LKM_TEST_TANSU` or PATH; the test is skipped without one).
 fn need_tansu() -> Option<String> {
-    let t = tansu_binary();
-    if t.is_none() {
-        common::skip(
-            "no tansu binary: set LKM_TEST_TANSU or put tansu on PATH (cargo install tansu --locked --features dynostore,libsql)",
-        );
-    }
-    t
+    common::tansu_binary().map(|p| p.display().to_string())
 }
 
 async fn process_env(tansu: &str) -> Option<Env> {

@@ -558,7 +558,9 @@ pub fn broker_lacks(gap: BrokerGap) -> bool {
 
 /// The tansu binary: LKM_TEST_TANSU, or `tansu` on PATH (None, after `skip`, when absent).
 pub fn tansu_binary() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("LKM_TEST_TANSU") {
+    if let Ok(p) = std::env::var("LKM_TEST_TANSU")
+        && !p.is_empty()
+    {
         return Some(PathBuf::from(p));
     }
     let found = std::env::var_os("PATH").and_then(|path| {
