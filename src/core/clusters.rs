@@ -435,12 +435,12 @@ impl ClusterManager {
         )
     }
 
-    /// The memory held by running and starting clusters (other than `except`), and the host's
-    /// resources with it taken off.
+    /// How many clusters run or start (other than `except`), and the host's resources with
+    /// the memory they hold taken off.
     async fn host_resources(
         &self,
         except: Option<&str>,
-    ) -> Result<(Vec<Cluster>, resources::HostSnapshot)> {
+    ) -> Result<(usize, resources::HostSnapshot)> {
         let running: Vec<Cluster> = self
             .registry
             .list_clusters()
@@ -455,22 +455,21 @@ impl ClusterManager {
             tokio::task::spawn_blocking(move || resources::host_snapshot(&root, reserved))
                 .await
                 .map_err(|e| Error::internal(format!("resource check: {e}")))?;
-        Ok((running, snapshot))
+        Ok((running.len(), snapshot))
     }
 
     /// What the host has for new clusters (GetHostResources).
     pub async fn host(&self) -> Result<GetHostResourcesResponse> {
         let (running, h) = self.host_resources(None).await?;
-        let reserved: u64 = running.iter().map(resources::memory_estimate_mb).sum();
         let mb = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         Ok(GetHostResourcesResponse {
             total_memory_mb: mb(h.total_memory_mb),
             available_memory_mb: mb(h.available_memory_mb),
-            reserved_memory_mb: mb(reserved),
+            reserved_memory_mb: mb(h.reserved_memory_mb),
             free_memory_mb: mb(h.free.memory_mb),
             free_disk_mb: mb(h.free.disk_mb),
             cpu_count: i32::try_from(h.cpu_count).unwrap_or(i32::MAX),
-            running_clusters: i32::try_from(running.len()).unwrap_or(i32::MAX),
+            running_clusters: i32::try_from(running).unwrap_or(i32::MAX),
             runtime: self.runtime.kind().to_string(),
             resource_guard: self.settings.resource_guard,
         })

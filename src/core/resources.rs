@@ -86,6 +86,8 @@ pub fn requirement(c: &Cluster, template: Option<&ClusterTemplate>) -> Requireme
 pub struct HostSnapshot {
     pub total_memory_mb: u64,
     pub available_memory_mb: u64,
+    /// What running clusters are limited to (given by the caller).
+    pub reserved_memory_mb: u64,
     pub free: HostFree,
     pub cpu_count: u32,
 }
@@ -122,6 +124,7 @@ pub fn host_snapshot(data_dir: &Path, reserved_by_running_mb: u64) -> HostSnapsh
     HostSnapshot {
         total_memory_mb: total,
         available_memory_mb: available,
+        reserved_memory_mb: reserved_by_running_mb,
         free: HostFree { memory_mb, disk_mb },
         cpu_count,
     }
