@@ -56,8 +56,31 @@ pub async fn serve(
     let core = Arc::new(Core::new(&config, registry.clone(), runtime));
     core.recover(&config.default_bootstrap).await?;
     core.access.prune_audit(config.audit_retention_days).await?;
-    let pruning = spawn_audit_pruning(core.clone(), config.audit_retention_days);
-    let liveness = spawn_liveness_checks(core.clone(), config.liveness_interval_secs);
+    // The audit log is pruned hourly (and was just now), unless kept forever.
+    let retention = config.audit_retention_days;
+    let pruning = (retention > 0).then(|| {
+        let core = core.clone();
+        spawn_every(
+            std::time::Duration::from_secs(3600),
+            "cannot prune the audit log",
+            move || {
+                let core = core.clone();
+                async move { core.access.prune_audit(retention).await.map(drop) }
+            },
+        )
+    });
+    // Running clusters are checked for dead services (0: only when asked).
+    let liveness = (config.liveness_interval_secs > 0).then(|| {
+        let core = core.clone();
+        spawn_every(
+            std::time::Duration::from_secs(config.liveness_interval_secs),
+            "cannot check that running clusters run",
+            move || {
+                let core = core.clone();
+                async move { core.clusters.check_liveness().await }
+            },
+        )
+    });
     let app = app(core.clone(), &config).await?;
     let addr = listener
         .local_addr()
@@ -87,42 +110,27 @@ pub async fn serve(
     Ok(())
 }
 
-/// Prunes the audit log every hour (it was pruned once on start), unless it is kept forever.
-fn spawn_audit_pruning(
-    core: Arc<Core>,
-    retention_days: u32,
-) -> Option<tokio::task::JoinHandle<()>> {
-    (retention_days > 0).then(|| {
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+/// Runs `job` every `period` (the first time one period from now), logging its failures as
+/// `what`, until aborted.
+fn spawn_every<F, Fut>(
+    period: std::time::Duration,
+    what: &'static str,
+    mut job: F,
+) -> tokio::task::JoinHandle<()>
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<()>> + Send,
+{
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(period);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        every.tick().await;
+        loop {
             every.tick().await;
-            loop {
-                every.tick().await;
-                if let Err(e) = core.access.prune_audit(retention_days).await {
-                    tracing::warn!(error = %e, "cannot prune the audit log");
-                }
+            if let Err(e) = job().await {
+                tracing::warn!(error = %e, "{what}");
             }
-        })
-    })
-}
-
-/// Checks every `interval_secs` that running clusters still run (0: never on its own).
-fn spawn_liveness_checks(
-    core: Arc<Core>,
-    interval_secs: u64,
-) -> Option<tokio::task::JoinHandle<()>> {
-    (interval_secs > 0).then(|| {
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(interval_secs));
-            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            every.tick().await;
-            loop {
-                every.tick().await;
-                if let Err(e) = core.clusters.check_liveness().await {
-                    tracing::warn!(error = %e, "cannot check that running clusters run");
-                }
-            }
-        })
+        }
     })
 }
 
