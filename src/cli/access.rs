@@ -144,9 +144,7 @@ pub async fn tokens(ctx: &Ctx, cmd: TokensCmd) -> CliResult {
                 "LAST USED",
                 "STATE",
             ]);
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64);
+            let now = crate::core::time::now().seconds;
             for k in &list.tokens {
                 let state = if k.revoked_at.is_some() {
                     "revoked"
