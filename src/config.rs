@@ -61,6 +61,9 @@ pub struct Config {
     pub tansu_binary: String,
     /// Apache Kafka distribution for the process runtime (KAFKA_HOME); empty means none.
     pub kafka_home: String,
+    /// Extra JVM flags for the Kafka brokers of the process runtime, after lkm's own (so they
+    /// win), e.g. "-XX:TieredStopAtLevel=1" for brokers that live seconds.
+    pub kafka_jvm_options: String,
     /// Refuse to create or start clusters the host has too little free memory or disk for.
     pub resource_guard: bool,
     /// Bootstrap servers of an existing single-cluster setup, registered on first start as
@@ -101,6 +104,7 @@ impl Default for Config {
             docker_host: String::new(),
             tansu_binary: String::new(),
             kafka_home: std::env::var("KAFKA_HOME").unwrap_or_default(),
+            kafka_jvm_options: String::new(),
             resource_guard: true,
             default_bootstrap: String::new(),
             auth: true,
@@ -142,6 +146,7 @@ const ENV_KEYS: &[&str] = &[
     "docker_host",
     "tansu_binary",
     "kafka_home",
+    "kafka_jvm_options",
     "resource_guard",
     "default_bootstrap",
     "auth",

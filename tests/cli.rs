@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 
 use common::{Db, Env};
-use lkm::config::{Config, RuntimeKind};
+use lkm::config::Config;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
 /// How to call the binary against one server.
@@ -109,14 +109,8 @@ fn with_auth(c: &mut Config) {
     c.auth = true;
 }
 
-async fn tansu_env() -> Option<Env> {
-    let tansu = common::tansu_binary()?;
-    Env::start_with(Db::Sqlite, |c| {
-        c.runtime = RuntimeKind::Process;
-        c.tansu_binary = tansu.display().to_string();
-        with_auth(c);
-    })
-    .await
+async fn broker_env() -> Option<Env> {
+    Env::with_test_broker(Db::Sqlite, with_auth).await
 }
 
 fn lines(text: &str) -> BTreeSet<String> {
@@ -125,12 +119,20 @@ fn lines(text: &str) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_produce_consume_migrate_compare_delete() {
-    let Some(env) = tansu_env().await else { return };
+    let Some(env) = broker_env().await else {
+        return;
+    };
     let lkm = Lkm::new(&env);
 
     // A cluster from the tansu template, running once the command returns.
     let created = lkm
-        .run(&["clusters", "create", "src", "--template", "tansu-dev"])
+        .run(&[
+            "clusters",
+            "create",
+            "src",
+            "--template",
+            common::broker_template(),
+        ])
         .await
         .ok();
     assert!(created.stdout.contains("RUNNING"), "{created:?}");
@@ -218,7 +220,7 @@ async fn create_produce_consume_migrate_compare_delete() {
     );
 
     // A second cluster; the plan, then the migration with its progress.
-    lkm.run(&["clusters", "create", "dst", "-t", "tansu-dev"])
+    lkm.run(&["clusters", "create", "dst", "-t", common::broker_template()])
         .await
         .ok();
     let plan = lkm.run(&["migrate", "src", "dst", "--dry-run"]).await.ok();

@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use common::{Db, Env};
-use lkm::config::RuntimeKind;
 
 const JS: &str = "text/javascript; charset=utf-8";
 
@@ -260,15 +259,10 @@ fn browser_tools() -> Option<(PathBuf, PathBuf)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dashboard_end_to_end_in_headless_chromium() {
-    let Some(tansu) = common::tansu_binary() else {
-        return;
-    };
     let Some((chromium, web)) = browser_tools() else {
         return;
     };
-    let Some(env) = Env::start_with(Db::Sqlite, |c| {
-        c.runtime = RuntimeKind::Process;
-        c.tansu_binary = tansu.display().to_string();
+    let Some(env) = Env::with_test_broker(Db::Sqlite, |c| {
         // Tested as users meet it: every call carries the admin token.
         c.auth = true;
     })
@@ -290,6 +284,7 @@ async fn dashboard_end_to_end_in_headless_chromium() {
         .env("LKM_TEST_SCREENSHOTS", &shots)
         .env("LKM_TEST_CHROMIUM", &chromium)
         .env("LKM_TEST_NAME_PREFIX", common::unique_name("ui"))
+        .env("LKM_TEST_TEMPLATE", common::broker_template())
         .kill_on_drop(true)
         .output();
     let out = tokio::time::timeout(Duration::from_secs(300), run).await;

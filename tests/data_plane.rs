@@ -1,9 +1,9 @@
 //! The Kafka data plane through a real lkm server, over gRPC and REST: topics, produce,
-//! consume, consumer groups and the legacy routes, against tansu clusters started by lkm's
-//! process runtime. Written for what Apache Kafka does; where tansu falls short the test
-//! asks `broker_lacks` (see the test-broker notes). Engines per test: sqlite where counts,
-//! watermarks and timestamps matter, memory where topics are deleted or group members are
-//! described.
+//! consume, consumer groups and the legacy routes, against clusters of the test broker (real
+//! Apache Kafka; tansu with LKM_TEST_BROKER=tansu) started by lkm's process runtime. Where
+//! tansu falls short the test asks `broker_lacks` (see the test-broker notes); its engine per
+//! test: sqlite where counts, watermarks and timestamps matter, memory where topics are
+//! deleted or group members are described.
 
 mod common;
 
@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use common::{BrokerGap, Db, Env, broker_lacks, code_reason};
 use futures::StreamExt;
-use lkm::config::RuntimeKind;
 use lkm::pb::cluster_service_client::ClusterServiceClient;
 use lkm::pb::payload::Data;
 use lkm::pb::*;
@@ -23,7 +22,7 @@ type Clusters = ClusterServiceClient<Channel>;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-/// An lkm server (process runtime) with one running tansu cluster.
+/// An lkm server (process runtime) with one running cluster of the test broker.
 struct Fixture {
     env: Env,
     grpc: Clusters,
@@ -36,25 +35,10 @@ const SQLITE: &str = "sqlite";
 const MEMORY: &str = "memory";
 
 async fn fixture(name: &str, engine: &str) -> Option<Fixture> {
-    let tansu = common::tansu_binary()?;
-    let env = Env::start_with(Db::Sqlite, |c| {
-        c.runtime = RuntimeKind::Process;
-        c.tansu_binary = tansu.display().to_string();
-        c.kafka_home = String::new();
-    })
-    .await?;
+    let env = Env::with_test_broker(Db::Sqlite, |_| {}).await?;
     let mut grpc = env.server.clusters().await;
     let res = grpc
-        .create_cluster(CreateClusterRequest {
-            name: name.into(),
-            template_id: "tansu-dev".into(),
-            kafka_config: Some(KafkaConfig {
-                storage_engine: Some(engine.into()),
-                ..Default::default()
-            }),
-            auto_start: Some(true),
-            ..Default::default()
-        })
+        .create_cluster(common::broker_cluster(name, engine))
         .await
         .unwrap()
         .into_inner();
@@ -1480,6 +1464,53 @@ async fn a_stream_ends_with_an_error_when_the_cluster_goes_away() {
         rdk_threads()
     );
     f.finish().await;
+}
+
+/// The first group calls on a new cluster meet a group coordinator that does not exist yet
+/// (real Kafka creates `__consumer_offsets` on first use and answers NOT_COORDINATOR and
+/// COORDINATOR_LOAD_IN_PROGRESS meanwhile). Each call waits for it and answers; none fails,
+/// and none takes the server down (librdkafka crashed on exactly this, see
+/// `kafka::native::list_group_offsets`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_group_calls_wait_for_the_coordinator() {
+    let Some(mut f) = fixture("coordinator", SQLITE).await else {
+        return;
+    };
+    f.create_topic("first", 1).await;
+    f.produce("first", vec![record("k", "v"), record("k", "w")])
+        .await;
+    // Several groups at once, before any coordinator has loaded.
+    let calls = ["alpha", "beta", "gamma"].map(|g| {
+        let mut grpc = f.grpc.clone();
+        let id = f.id();
+        async move {
+            let lookup = grpc
+                .get_consumer_group(GetConsumerGroupRequest {
+                    cluster_id: id.clone(),
+                    group_id: g.into(),
+                })
+                .await;
+            let consumed = grpc
+                .consume(ConsumeRequest {
+                    cluster_id: id,
+                    group_id: g.into(),
+                    max_records: 1,
+                    ..from_beginning("first")
+                })
+                .await;
+            (g, lookup, consumed)
+        }
+    });
+    for (g, lookup, consumed) in futures::future::join_all(calls).await {
+        match lookup {
+            Ok(_) => {}
+            Err(e) => assert_eq!(e.code(), Code::NotFound, "{g}: {e}"),
+        }
+        let consumed = consumed.unwrap_or_else(|e| panic!("{g}: {e}")).into_inner();
+        assert_eq!(consumed.records.len(), 1, "{g}");
+        let group = f.group(g).await.unwrap_or_else(|e| panic!("{g}: {e}"));
+        assert_eq!(committed(&group, "first"), [(0, 1)], "{g}: {group:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

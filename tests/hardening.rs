@@ -158,25 +158,18 @@ async fn injection_attempts_are_refused_and_create_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_operations_are_limited() {
-    let Some(tansu) = common::tansu_binary() else {
-        return;
-    };
-    let env = Env::start_with(Db::Sqlite, |c| {
-        c.runtime = RuntimeKind::Process;
-        c.tansu_binary = tansu.display().to_string();
+    let Some(env) = Env::with_test_broker(Db::Sqlite, |c| {
         c.max_running_operations = 1;
     })
     .await
-    .unwrap();
+    else {
+        return;
+    };
     let mut g = env.server.clusters().await;
     for name in ["src", "dst"] {
-        g.create_cluster(CreateClusterRequest {
-            name: name.into(),
-            template_id: "tansu-dev".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+        g.create_cluster(common::broker_cluster(name, "sqlite"))
+            .await
+            .unwrap();
     }
     g.create_topic(CreateTopicRequest {
         cluster_id: "src".into(),

@@ -31,23 +31,14 @@ fn bytes_of(p: &Option<Payload>) -> Vec<u8> {
     }
 }
 
-/// A running tansu cluster on the process runtime (or None when tansu is missing).
+/// A running cluster of the test broker on the process runtime (None when it is missing).
 async fn process_env() -> Option<(Env, Cluster)> {
-    let tansu = common::tansu_binary()?;
-    let env = Env::start_with(Db::Sqlite, |c| {
-        c.runtime = RuntimeKind::Process;
-        c.tansu_binary = tansu.display().to_string();
-    })
-    .await?;
+    let env = Env::with_test_broker(Db::Sqlite, |_| {}).await?;
     let c = env
         .server
         .clusters()
         .await
-        .create_cluster(CreateClusterRequest {
-            name: "cross".into(),
-            template_id: "tansu-dev".into(),
-            ..Default::default()
-        })
+        .create_cluster(common::broker_cluster("cross", "sqlite"))
         .await
         .unwrap()
         .into_inner()

@@ -1,5 +1,5 @@
-//! MigrateData between real clusters started through lkm (tansu processes, SQLite engine for
-//! exact counts and timestamps): byte-for-byte copies read back with kcat, consumer-group
+//! MigrateData between real clusters started through lkm (the test broker's processes: real
+//! Apache Kafka, or tansu's SQLite engine for exact counts and timestamps): byte-for-byte copies read back with kcat, consumer-group
 //! offsets translated, dry runs, conflicts, cancellation, a restart of lkm mid-way, and the
 //! progress stream over gRPC and Server-Sent Events.
 
@@ -9,17 +9,11 @@ use std::time::Duration;
 
 use common::{Db, Env, code_reason};
 use futures::StreamExt;
-use lkm::config::RuntimeKind;
 use lkm::pb::*;
 use tonic::Code;
 
 async fn env() -> Option<Env> {
-    let tansu = common::tansu_binary()?;
-    Env::start_with(Db::Sqlite, |c| {
-        c.runtime = RuntimeKind::Process;
-        c.tansu_binary = tansu.display().to_string();
-    })
-    .await
+    Env::with_test_broker(Db::Sqlite, |_| {}).await
 }
 
 async fn cluster(env: &Env, name: &str) -> Cluster {
@@ -27,11 +21,7 @@ async fn cluster(env: &Env, name: &str) -> Cluster {
         .server
         .clusters()
         .await
-        .create_cluster(CreateClusterRequest {
-            name: name.into(),
-            template_id: "tansu-dev".into(),
-            ..Default::default()
-        })
+        .create_cluster(common::broker_cluster(name, "sqlite"))
         .await
         .unwrap()
         .into_inner()

@@ -1,5 +1,6 @@
-//! The process runtime against real tansu broker processes, through the gRPC API of a real
-//! lkm server. Written for what Apache Kafka does; tansu stands in for it here.
+//! The process runtime against real broker processes, through the gRPC API of a real lkm
+//! server: Apache Kafka JVMs (one and three KRaft brokers) that lkm launches from a jar-only
+//! distribution, and tansu, the other engine.
 
 mod common;
 
@@ -92,15 +93,10 @@ async fn start(grpc: &mut Clusters, id: &str) -> (Cluster, Duration) {
     (c, t.elapsed())
 }
 
-/// A tansu cluster created with auto-start: RUNNING when the call returns.
+/// A cluster of the test broker created with auto-start: RUNNING when the call returns.
 async fn create_running(grpc: &mut Clusters, name: &str) -> Cluster {
     let c = grpc
-        .create_cluster(CreateClusterRequest {
-            name: name.into(),
-            template_id: "tansu-dev".into(),
-            auto_start: Some(true),
-            ..Default::default()
-        })
+        .create_cluster(common::broker_cluster(name, "sqlite"))
         .await
         .unwrap()
         .into_inner()
@@ -112,10 +108,33 @@ async fn create_running(grpc: &mut Clusters, name: &str) -> Cluster {
 
 fn broker_pid(st: &GetClusterStatusResponse) -> i32 {
     assert_eq!(st.services.len(), 1, "{:?}", st.services);
-    st.services[0]
-        .runtime_id
-        .parse()
-        .unwrap_or_else(|_| panic!("runtime_id is a pid: {:?}", st.services[0]))
+    broker_pids(st)[0]
+}
+
+fn broker_pids(st: &GetClusterStatusResponse) -> Vec<i32> {
+    st.services
+        .iter()
+        .map(|s| {
+            s.runtime_id
+                .parse()
+                .unwrap_or_else(|_| panic!("runtime_id is a pid: {s:?}"))
+        })
+        .collect()
+}
+
+/// Processes whose working directory is under `dir` (what a cluster left running).
+fn processes_under(dir: &Path) -> Vec<i32> {
+    let Ok(dir) = dir.canonicalize() else {
+        return Vec::new();
+    };
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd.starts_with(&dir))
+        })
+        .collect()
 }
 
 fn client(bootstrap: &str) -> ClientConfig {
@@ -140,11 +159,11 @@ async fn broker_ids(bootstrap: &str) -> Vec<i32> {
     .unwrap()
 }
 
-async fn create_topic(bootstrap: &str, topic: &str) {
+async fn create_topic(bootstrap: &str, topic: &str, replicas: i32) {
     let admin: AdminClient<DefaultClientContext> = client(bootstrap).create().unwrap();
     let res = admin
         .create_topics(
-            &[NewTopic::new(topic, 1, TopicReplication::Fixed(1))],
+            &[NewTopic::new(topic, 1, TopicReplication::Fixed(replicas))],
             &AdminOptions::new().operation_timeout(Some(Duration::from_secs(10))),
         )
         .await
@@ -214,20 +233,63 @@ async fn tansu_cluster_lifecycle() {
     let Some(env) = process_env(&tansu).await else {
         return;
     };
+    let req = CreateClusterRequest {
+        name: "proc-one".into(),
+        template_id: "tansu-dev".into(),
+        auto_start: Some(true),
+        ..Default::default()
+    };
+    lifecycle(env, req, 1).await;
+}
+
+/// An Apache Kafka environment: the process runtime with the assembled distribution.
+async fn kafka_env() -> Option<Env> {
+    let home = common::kafka_home()?;
+    Env::start_with(Db::Sqlite, move |c| {
+        c.runtime = RuntimeKind::Process;
+        c.kafka_home = home.display().to_string();
+        c.kafka_jvm_options = common::TEST_JVM_OPTIONS.into();
+    })
+    .await
+}
+
+/// A Kafka cluster of `brokers` combined KRaft nodes, replication factor `brokers`.
+fn kafka_cluster(name: &str, brokers: i32) -> CreateClusterRequest {
+    CreateClusterRequest {
+        name: name.into(),
+        template_id: "testing".into(),
+        kafka_config: Some(KafkaConfig {
+            heap_size: Some(common::TEST_HEAP.into()),
+            broker_count: Some(brokers),
+            default_replication_factor: Some(brokers),
+            ..Default::default()
+        }),
+        auto_start: Some(true),
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kafka_one_broker_lifecycle() {
+    let Some(env) = kafka_env().await else { return };
+    lifecycle(env, kafka_cluster("kafka-one", 1), 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kafka_three_broker_lifecycle() {
+    let Some(env) = kafka_env().await else { return };
+    lifecycle(env, kafka_cluster("kafka-three", 3), 3).await;
+}
+
+/// A cluster's whole life on the process runtime: RUNNING only once every broker answers
+/// metadata; stop keeps the data; start; a broker killed behind lkm's back is noticed; an
+/// lkm restart re-adopts the running brokers; delete leaves no process, file or port.
+async fn lifecycle(env: Env, req: CreateClusterRequest, brokers: usize) {
     let mut grpc = env.server.clusters().await;
 
     // Create with auto_start: RUNNING when the call returns.
     let t = Instant::now();
-    let res = grpc
-        .create_cluster(CreateClusterRequest {
-            name: "proc-one".into(),
-            template_id: "tansu-dev".into(),
-            auto_start: Some(true),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let res = grpc.create_cluster(req).await.unwrap().into_inner();
     let created_in = t.elapsed();
     let c = res.cluster.unwrap();
     assert_eq!(
@@ -239,32 +301,45 @@ async fn tansu_cluster_lifecycle() {
     );
     let id = c.id.clone();
     let bootstrap = c.endpoints["kafka"].clone();
-    let kafka_port = c.port_allocation.clone().unwrap().kafka_port;
+    let alloc = c.port_allocation.clone().unwrap();
+    let broker_ports: Vec<i32> = std::iter::once(alloc.kafka_port)
+        .chain(alloc.additional_kafka_ports.iter().copied())
+        .take(brokers)
+        .collect();
+    assert_eq!(broker_ports.len(), brokers);
     let data_dir = PathBuf::from(&c.data_directory);
-    assert!(data_dir.join("broker-1").is_dir());
-
-    assert_eq!(broker_ids(&bootstrap).await.len(), 1);
-    create_topic(&bootstrap, "orders").await;
+    for i in 1..=brokers {
+        assert!(data_dir.join(format!("broker-{i}")).is_dir());
+    }
+    // Every broker answers, and each one knows all of them.
+    for port in &broker_ports {
+        let ids = broker_ids(&format!("127.0.0.1:{port}")).await;
+        assert_eq!(ids.len(), brokers, "broker on {port} sees {ids:?}");
+    }
+    let replicas = i32::try_from(brokers).unwrap();
+    create_topic(&bootstrap, "orders", replicas).await;
     produce(&bootstrap, "orders", "k1", "v1").await;
 
     let st = status(&mut grpc, &id).await;
     assert_eq!(st.status(), ClusterStatus::Running);
     assert_eq!(st.runtime, "process");
-    let s = &st.services[0];
-    assert_eq!(
-        (s.name.as_str(), s.state.as_str(), s.health.as_str()),
-        ("broker-1", "running", "healthy"),
-        "{s:?}"
-    );
-    assert!(s.ports.contains(&kafka_port), "{s:?}");
-    let pid = broker_pid(&st);
-    assert!(process_exists(pid));
+    assert_eq!(st.services.len(), brokers, "{:?}", st.services);
+    for (i, s) in st.services.iter().enumerate() {
+        assert_eq!(
+            (s.name.as_str(), s.state.as_str(), s.health.as_str()),
+            (format!("broker-{}", i + 1).as_str(), "running", "healthy"),
+            "{s:?}"
+        );
+        assert!(s.ports.contains(&broker_ports[i]), "{s:?}");
+    }
+    let pids = broker_pids(&st);
+    assert!(pids.iter().all(|p| process_exists(*p)));
     assert!(
         st.disk_usage_bytes > 0,
         "the broker's files are in the data directory"
     );
 
-    // Stop: the process is gone, the cluster STOPPED.
+    // Stop: the processes are gone, the cluster STOPPED, its ports free.
     let t = Instant::now();
     let stopped = grpc
         .stop_cluster(StopClusterRequest {
@@ -278,14 +353,19 @@ async fn tansu_cluster_lifecycle() {
         .unwrap();
     let stopped_in = t.elapsed();
     assert_eq!(stopped.status(), ClusterStatus::Stopped);
-    wait_process_gone(pid).await;
+    for pid in &pids {
+        wait_process_gone(*pid).await;
+    }
+    assert_eq!(processes_under(&data_dir), Vec::<i32>::new());
     let st = status(&mut grpc, &id).await;
     assert_eq!(st.status(), ClusterStatus::Stopped);
-    assert_ne!(st.services[0].state, "running");
-    assert!(port_is_free(SocketAddr::new(
-        env.server.config.bind_address,
-        kafka_port as u16
-    )));
+    assert!(st.services.iter().all(|s| s.state != "running"));
+    for port in &broker_ports {
+        assert!(port_is_free(SocketAddr::new(
+            env.server.config.bind_address,
+            *port as u16
+        )));
+    }
 
     // Start: the record is still there.
     let (started, start_in) = start(&mut grpc, &id).await;
@@ -295,8 +375,8 @@ async fn tansu_cluster_lifecycle() {
         [("k1".to_string(), "v1".to_string())]
     );
 
-    // Killed behind lkm's back: not RUNNING any more, and the status says why.
-    let pid = broker_pid(&status(&mut grpc, &id).await);
+    // A broker killed behind lkm's back: not RUNNING any more, and the status says why.
+    let pid = broker_pids(&status(&mut grpc, &id).await)[brokers - 1];
     unsafe {
         libc::kill(pid, libc::SIGKILL);
     }
@@ -314,30 +394,42 @@ async fn tansu_cluster_lifecycle() {
         "{:?}",
         st.status()
     );
-    assert!(!st.status_message.is_empty());
-    assert_ne!(st.services[0].state, "running", "{:?}", st.services);
+    assert!(
+        st.status_message.contains(&format!("broker-{brokers}")),
+        "{}",
+        st.status_message
+    );
+    assert_ne!(
+        st.services[brokers - 1].state,
+        "running",
+        "{:?}",
+        st.services
+    );
 
     // It starts again.
     let (started, restart_in) = start(&mut grpc, &id).await;
     assert_eq!(started.status(), ClusterStatus::Running);
     assert_eq!(consume(&bootstrap, "orders", 1).await.len(), 1);
-    let pid = broker_pid(&status(&mut grpc, &id).await);
+    let pids = broker_pids(&status(&mut grpc, &id).await);
 
-    // lkm restarts while the cluster runs: the broker lives on and is adopted again.
+    // lkm restarts while the cluster runs: the brokers live on and are adopted again.
     let env = env.restart().await;
     let mut grpc = env.server.clusters().await;
-    assert!(process_exists(pid), "the broker outlives lkm");
+    assert!(
+        pids.iter().all(|p| process_exists(*p)),
+        "the brokers outlive lkm"
+    );
     let st = status(&mut grpc, &id).await;
     assert_eq!(st.status(), ClusterStatus::Running, "{}", st.status_message);
-    assert_eq!(broker_pid(&st), pid, "the same process, re-adopted");
+    assert_eq!(broker_pids(&st), pids, "the same processes, re-adopted");
     assert_eq!(get(&mut grpc, &id).await.status(), ClusterStatus::Running);
-    assert_eq!(broker_ids(&bootstrap).await.len(), 1);
+    assert_eq!(broker_ids(&bootstrap).await.len(), brokers);
     assert_eq!(
         consume(&bootstrap, "orders", 1).await,
         [("k1".to_string(), "v1".to_string())]
     );
 
-    // Delete: process, data directory and ports are gone.
+    // Delete: processes, data directory and ports are gone.
     grpc.delete_cluster(DeleteClusterRequest {
         cluster_id: id.clone(),
         force: true,
@@ -345,12 +437,16 @@ async fn tansu_cluster_lifecycle() {
     })
     .await
     .unwrap();
-    wait_process_gone(pid).await;
+    for pid in &pids {
+        wait_process_gone(*pid).await;
+    }
     assert!(!data_dir.exists());
-    assert!(port_is_free(SocketAddr::new(
-        env.server.config.bind_address,
-        kafka_port as u16
-    )));
+    for port in &broker_ports {
+        assert!(port_is_free(SocketAddr::new(
+            env.server.config.bind_address,
+            *port as u16
+        )));
+    }
     let err = grpc
         .get_cluster(GetClusterRequest {
             cluster_id: id.clone(),
@@ -360,7 +456,7 @@ async fn tansu_cluster_lifecycle() {
     assert_eq!(err.code(), Code::NotFound);
 
     eprintln!(
-        "timings: create+start {created_in:?}, stop {stopped_in:?}, start {start_in:?}, start after kill {restart_in:?}"
+        "timings ({brokers} broker(s)): create+start {created_in:?}, stop {stopped_in:?}, start {start_in:?}, start after kill {restart_in:?}"
     );
     env.finish().await;
 }
@@ -402,8 +498,9 @@ async fn missing_tansu_binary_is_a_failed_precondition() {
     );
     assert_eq!(get(&mut grpc, &c.id).await.status(), ClusterStatus::Created);
 
-    // With auto_start the cluster is created, not started, and the warning says why.
-    let res = grpc
+    // With auto_start the same reason refuses the creation, which leaves nothing behind.
+    let before = env.cluster_dirs();
+    let err = grpc
         .create_cluster(CreateClusterRequest {
             name: "no-tansu-auto".into(),
             template_id: "tansu-dev".into(),
@@ -411,14 +508,19 @@ async fn missing_tansu_binary_is_a_failed_precondition() {
             ..Default::default()
         })
         .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(res.cluster.unwrap().status(), ClusterStatus::Created);
-    assert!(
-        res.warnings.iter().any(|w| w.contains("tansu")),
-        "{:?}",
-        res.warnings
+        .unwrap_err();
+    assert_eq!(
+        code_reason(&err),
+        (Code::FailedPrecondition, "TANSU_NOT_FOUND".into())
     );
+    assert_eq!(env.cluster_dirs(), before, "no data directory is left");
+    let all = grpc
+        .list_clusters(ListClustersRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .clusters;
+    assert_eq!(all.len(), 1, "only the first cluster: {all:?}");
     env.finish().await;
 }
 
@@ -456,6 +558,223 @@ async fn apache_kafka_without_kafka_home_is_a_failed_precondition() {
     assert_eq!(reason, "KAFKA_HOME_NOT_SET");
     assert!(err.message().contains("KAFKA_HOME"), "{}", err.message());
     assert_eq!(get(&mut grpc, &c.id).await.status(), ClusterStatus::Created);
+    env.finish().await;
+}
+
+/// kafka_home values that cannot run a broker: missing, half-assembled, the wrong major
+/// version. Each is a FAILED_PRECONDITION naming what is wrong; StartCluster changes nothing
+/// (no broker directory, the cluster stays CREATED) and CreateCluster with auto_start creates
+/// nothing at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unusable_kafka_homes_are_refused_and_change_nothing() {
+    let Some(real) = common::kafka_home() else {
+        return;
+    };
+    let homes = tempfile::tempdir().unwrap();
+    let missing = homes.path().join("missing");
+    let no_libs = homes.path().join("no-libs");
+    std::fs::create_dir_all(no_libs.join("config")).unwrap();
+    // Half-assembled: the broker jar but not the rest.
+    let half = homes.path().join("half");
+    std::fs::create_dir_all(half.join("libs")).unwrap();
+    std::fs::copy(
+        real.join("libs").join("kafka_2.13-4.1.0.jar"),
+        half.join("libs").join("kafka_2.13-4.1.0.jar"),
+    )
+    .unwrap();
+    // Kafka 3: jars named like the 3.9 tarball's.
+    let old = homes.path().join("old");
+    std::fs::create_dir_all(old.join("libs")).unwrap();
+    for jar in ["kafka_2.13-3.9.1.jar", "kafka-clients-3.9.1.jar"] {
+        std::fs::write(old.join("libs").join(jar), b"").unwrap();
+    }
+    let cases = [
+        (&missing, "KAFKA_HOME_INVALID", "does not exist"),
+        (&no_libs, "KAFKA_HOME_INVALID", "no libs/"),
+        (&half, "KAFKA_HOME_INVALID", "kafka-clients-*.jar"),
+        (&old, "KAFKA_VERSION_UNSUPPORTED", "3.9.1"),
+    ];
+    for (home, reason, says) in cases {
+        let home_text = home.display().to_string();
+        let Some(env) = Env::start_with(Db::Sqlite, |c| {
+            c.runtime = RuntimeKind::Process;
+            c.kafka_home = home_text.clone();
+        })
+        .await
+        else {
+            return;
+        };
+        let mut grpc = env.server.clusters().await;
+        let err = grpc
+            .create_cluster(kafka_cluster("bad-home", 1))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            code_reason(&err),
+            (Code::FailedPrecondition, reason.into()),
+            "{home_text}: {err:?}"
+        );
+        assert!(
+            err.message().contains(says),
+            "{home_text}: {}",
+            err.message()
+        );
+        assert!(
+            err.message().contains(&home_text),
+            "names the home: {}",
+            err.message()
+        );
+        assert_eq!(env.cluster_dirs(), Vec::<String>::new(), "{home_text}");
+
+        let c = grpc
+            .create_cluster(CreateClusterRequest {
+                auto_start: Some(false),
+                ..kafka_cluster("later", 1)
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .cluster
+            .unwrap();
+        let err = grpc
+            .start_cluster(StartClusterRequest {
+                cluster_id: c.id.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(code_reason(&err), (Code::FailedPrecondition, reason.into()));
+        assert_eq!(get(&mut grpc, &c.id).await.status(), ClusterStatus::Created);
+        let entries: Vec<_> = std::fs::read_dir(&c.data_directory)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert!(entries.is_empty(), "the start made {entries:?}");
+        env.finish().await;
+    }
+}
+
+/// A Kafka broker that cannot start: a property Kafka rejects (its storage formatter already
+/// refuses it) and a heap too small to run in (the JVM dies). StartCluster fails as soon as
+/// that happens, quoting Kafka's own words; the cluster is ERROR and no JVM is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kafka_broker_dying_at_start_fails_with_its_log() {
+    let Some(env) = kafka_env().await else { return };
+    let mut grpc = env.server.clusters().await;
+    let bad_property = |k: &mut KafkaConfig| {
+        k.custom_properties
+            .insert("num.io.threads".into(), "0".into());
+    };
+    let tiny_heap = |k: &mut KafkaConfig| k.heap_size = Some("12M".into());
+    type Change<'a> = &'a dyn Fn(&mut KafkaConfig);
+    let cases: [(&str, Change, &[&str]); 2] = [
+        (
+            "kafka-bad-prop",
+            &bad_property,
+            &["num.io.threads", "Value must be at least 1"],
+        ),
+        (
+            "kafka-tiny-heap",
+            &tiny_heap,
+            &["exited", "OutOfMemoryError", "kafka_config.heap_size"],
+        ),
+    ];
+    for (name, change, says) in cases {
+        let mut req = kafka_cluster(name, 1);
+        req.auto_start = Some(false);
+        change(req.kafka_config.as_mut().unwrap());
+        let c = grpc
+            .create_cluster(req)
+            .await
+            .unwrap()
+            .into_inner()
+            .cluster
+            .unwrap();
+        let t = Instant::now();
+        let err = grpc
+            .start_cluster(StartClusterRequest {
+                cluster_id: c.id.clone(),
+                timeout: Some(prost_types::Duration {
+                    seconds: 90,
+                    nanos: 0,
+                }),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            t.elapsed() < Duration::from_secs(45),
+            "{name}: failed only after {:?}",
+            t.elapsed()
+        );
+        for word in says {
+            assert!(err.message().contains(word), "{name}: {}", err.message());
+        }
+        let st = status(&mut grpc, &c.id).await;
+        assert_eq!(st.status(), ClusterStatus::Error, "{name}");
+        assert!(
+            st.status_message.contains(says[0]),
+            "{name}: {}",
+            st.status_message
+        );
+        let data_dir = Path::new(&c.data_directory);
+        assert!(!data_dir.join("broker-1").join("broker.pid").exists());
+        assert_eq!(
+            processes_under(data_dir),
+            Vec::<i32>::new(),
+            "{name}: no JVM is left"
+        );
+    }
+    env.finish().await;
+}
+
+/// A broker port taken by another program: the start is refused naming the port, and
+/// nothing is left running; once the port is free the cluster starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kafka_port_taken_fails_the_start_cleanly() {
+    let Some(env) = kafka_env().await else { return };
+    let mut grpc = env.server.clusters().await;
+    let mut req = kafka_cluster("kafka-port", 1);
+    req.auto_start = Some(false);
+    let c = grpc
+        .create_cluster(req)
+        .await
+        .unwrap()
+        .into_inner()
+        .cluster
+        .unwrap();
+    let port = c.port_allocation.clone().unwrap().kafka_port;
+    let squatter = TcpListener::bind(("127.0.0.1", port as u16)).unwrap();
+    let err = grpc
+        .start_cluster(StartClusterRequest {
+            cluster_id: c.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code_reason(&err),
+        (Code::FailedPrecondition, "PORT_IN_USE".into())
+    );
+    assert!(
+        err.message().contains(&port.to_string()),
+        "{}",
+        err.message()
+    );
+    assert_eq!(
+        processes_under(Path::new(&c.data_directory)),
+        Vec::<i32>::new()
+    );
+    assert_ne!(get(&mut grpc, &c.id).await.status(), ClusterStatus::Running);
+    drop(squatter);
+    let (started, _) = start(&mut grpc, &c.id).await;
+    assert_eq!(
+        started.status(),
+        ClusterStatus::Running,
+        "{}",
+        started.status_message
+    );
     env.finish().await;
 }
 
@@ -526,8 +845,7 @@ async fn broker_dying_at_start_fails_with_its_log() {
 /// REST agree).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn host_resources_count_running_clusters() {
-    let Some(tansu) = need_tansu() else { return };
-    let Some(env) = process_env(&tansu).await else {
+    let Some(env) = Env::with_test_broker(Db::Sqlite, |_| {}).await else {
         return;
     };
     let mut grpc = env.server.clusters().await;
@@ -588,12 +906,7 @@ async fn host_resources_count_running_clusters() {
 /// check), and the deletion; the same stream over REST as Server-Sent Events.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watchers_see_every_change_and_a_dead_broker() {
-    let Some(tansu) = need_tansu() else { return };
-    let tansu = tansu.to_string();
-    let Some(env) = Env::start_with(Db::Sqlite, move |c| {
-        c.runtime = RuntimeKind::Process;
-        c.tansu_binary = tansu;
-        c.kafka_home = String::new();
+    let Some(env) = Env::with_test_broker(Db::Sqlite, |c| {
         c.liveness_interval_secs = 1;
     })
     .await
@@ -699,8 +1012,7 @@ async fn watchers_see_every_change_and_a_dead_broker() {
 /// panic does) kills the brokers under its data directory.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_env_leaves_no_broker_running() {
-    let Some(tansu) = need_tansu() else { return };
-    let Some(env) = process_env(&tansu).await else {
+    let Some(env) = Env::with_test_broker(Db::Sqlite, |_| {}).await else {
         return;
     };
     let mut grpc = env.server.clusters().await;

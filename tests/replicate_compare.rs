@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::{BrokerGap, Db, Env, broker_lacks, code_reason};
-use lkm::config::RuntimeKind;
 use lkm::pb::cluster_service_client::ClusterServiceClient;
 use lkm::pb::operation_service_client::OperationServiceClient;
 use lkm::pb::payload::Data;
@@ -28,13 +27,7 @@ struct Fixture {
 }
 
 async fn fixture() -> Option<Fixture> {
-    let tansu = common::tansu_binary()?;
-    let env = Env::start_with(Db::Sqlite, |c| {
-        c.runtime = RuntimeKind::Process;
-        c.tansu_binary = tansu.display().to_string();
-        c.kafka_home = String::new();
-    })
-    .await?;
+    let env = Env::with_test_broker(Db::Sqlite, |_| {}).await?;
     Some(Fixture {
         clusters: env.server.clusters().await,
         ops: env.server.operations().await,
@@ -44,21 +37,20 @@ async fn fixture() -> Option<Fixture> {
 }
 
 impl Fixture {
-    /// A running tansu cluster (sqlite engine) named `name`, its definition changed by
-    /// `kafka`.
+    /// A running cluster of the test broker (tansu: sqlite engine) named `name`, its
+    /// definition changed by `kafka`.
     async fn cluster(&mut self, name: &str, kafka: KafkaConfig) -> Cluster {
+        let mut req = common::broker_cluster(name, "sqlite");
+        let base = req.kafka_config.take().unwrap_or_default();
+        req.kafka_config = Some(KafkaConfig {
+            heap_size: kafka.heap_size.clone().or(base.heap_size),
+            storage_engine: kafka.storage_engine.clone().or(base.storage_engine),
+            num_partitions: kafka.num_partitions.or(base.num_partitions),
+            ..kafka
+        });
         let res = self
             .clusters
-            .create_cluster(CreateClusterRequest {
-                name: name.into(),
-                template_id: "tansu-dev".into(),
-                kafka_config: Some(KafkaConfig {
-                    storage_engine: Some("sqlite".into()),
-                    ..kafka
-                }),
-                auto_start: Some(true),
-                ..Default::default()
-            })
+            .create_cluster(req)
             .await
             .unwrap_or_else(|e| panic!("create cluster {name}: {e}"))
             .into_inner();

@@ -15,7 +15,6 @@ use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use common::{Db, Env};
-use lkm::config::RuntimeKind;
 use tokio::process::Command;
 
 /// How long one SDK suite may take (nextest ends a test after 5 minutes).
@@ -26,13 +25,7 @@ fn repo() -> PathBuf {
 }
 
 async fn env() -> Option<Env> {
-    let tansu = common::tansu_binary()?;
-    Env::start_with(Db::Sqlite, |c| {
-        c.runtime = RuntimeKind::Process;
-        c.tansu_binary = tansu.display().to_string();
-        c.auth = true;
-    })
-    .await
+    Env::with_test_broker(Db::Sqlite, |c| c.auth = true).await
 }
 
 /// The admin token the server wrote to its data directory (authentication is on here).
@@ -62,6 +55,7 @@ async fn run_suite(env: &Env, what: &str, mut cmd: Command) -> String {
     cmd.env("LKM_TEST_SERVER", env.server.url())
         .env("LKM_TEST_TOKEN", admin_token(env))
         .env("LKM_DATA_DIR", &env.server.config.data_dir)
+        .env("LKM_TEST_TEMPLATE", common::broker_template())
         .env_remove("LKM_TOKEN")
         .env_remove("LKM_SERVER");
     let out = run(cmd).await;
@@ -186,12 +180,7 @@ async fn typescript_sdk_in_headless_chromium() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let Some(tansu) = common::tansu_binary() else {
-        return;
-    };
-    let Some(env) = Env::start_with(Db::Sqlite, |c| {
-        c.runtime = RuntimeKind::Process;
-        c.tansu_binary = tansu.display().to_string();
+    let Some(env) = Env::with_test_broker(Db::Sqlite, |c| {
         c.auth = true;
         c.cors_allowed_origins = vec![BROWSER_ORIGIN.into()];
     })

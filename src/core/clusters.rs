@@ -372,10 +372,16 @@ impl ClusterManager {
             let mut attempt = 0;
             loop {
                 attempt += 1;
-                let planned = self
+                let mut planned = self
                     .assign_ports(&mut cluster, None, &requested)
                     .await
                     .and_then(|()| self.check_runnable(&cluster));
+                // A cluster asked to start that cannot start here (no engine, no Kafka
+                // distribution) is refused whole rather than left behind half-made. Without
+                // a runtime (registry only) clusters are definitions, made to be kept.
+                if planned.is_ok() && req.auto_start && self.runtime.kind() != "none" {
+                    planned = self.runtime.check_available(&cluster).await;
+                }
                 if let Err(e) = planned {
                     remove_dir(&dir);
                     return Err(e);

@@ -291,7 +291,7 @@ pub async fn committed_offsets(
     let t = topic.to_string();
     let list: Vec<(String, i32)> = partitions.iter().map(|p| (t.clone(), *p)).collect();
     blocking(move || {
-        let found = native::list_group_offsets(&c.admin, &g, Some(&list), ADMIN_TIMEOUT)
+        let found = native::list_group_offsets(c.group_reader()?, &g, Some(&list), ADMIN_TIMEOUT)
             .map_err(|e| native_error(e, Subject::Group(&g)))?;
         Ok(found
             .into_iter()

@@ -193,7 +193,7 @@ pub async fn committed(clients: &Arc<Clients>, group: &str) -> Result<Vec<(Strin
     let c = clients.clone();
     let g = group.to_string();
     blocking(move || {
-        let found = native::list_group_offsets(&c.admin, &g, None, ADMIN_TIMEOUT)
+        let found = native::list_group_offsets(c.group_reader()?, &g, None, ADMIN_TIMEOUT)
             .map_err(|e| native_error(e, Subject::Group(&g)))?;
         Ok(found
             .into_iter()

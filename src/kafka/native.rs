@@ -16,6 +16,7 @@ use std::time::Duration;
 use rdkafka::admin::AdminClient;
 use rdkafka::bindings as rd;
 use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::RDKafkaErrorCode;
 
 /// A failed call or a failed part of one: the error code and librdkafka's (or the broker's)
@@ -84,6 +85,58 @@ pub struct GroupDescription {
 
 type Admin = AdminClient<DefaultClientContext>;
 
+/// A librdkafka client handle the admin API can post requests on.
+pub trait Handle {
+    fn rk(&self) -> *mut rd::rd_kafka_t;
+}
+
+impl Handle for Admin {
+    fn rk(&self) -> *mut rd::rd_kafka_t {
+        self.inner().native_ptr()
+    }
+}
+
+impl Handle for BaseConsumer {
+    fn rk(&self) -> *mut rd::rd_kafka_t {
+        self.client().native_ptr()
+    }
+}
+
+/// Coordinator errors a retry gets past: the group's coordinator is being elected, moved
+/// or loaded (on real Kafka, right after `__consumer_offsets` is created on first use).
+fn coordinator_busy(code: RDKafkaErrorCode) -> bool {
+    matches!(
+        code,
+        RDKafkaErrorCode::NotCoordinator
+            | RDKafkaErrorCode::CoordinatorLoadInProgress
+            | RDKafkaErrorCode::CoordinatorNotAvailable
+            | RDKafkaErrorCode::WaitingForCoordinator
+    )
+}
+
+/// Runs a group-coordinator call again, with a short backoff, while the answer (whole or
+/// for a partition) says the coordinator is busy, until `timeout`.
+fn retry_while_coordinator_busy(
+    timeout: Duration,
+    mut call: impl FnMut(Duration) -> Result<Vec<PartitionOffset>>,
+) -> Result<Vec<PartitionOffset>> {
+    let deadline = std::time::Instant::now() + timeout;
+    let mut pause = Duration::from_millis(50);
+    loop {
+        let remaining = deadline.saturating_duration_since(std::time::Instant::now());
+        let result = call(remaining.max(Duration::from_secs(1)));
+        let busy = match &result {
+            Err(e) => coordinator_busy(e.code),
+            Ok(parts) => parts.iter().any(|p| p.error.is_some_and(coordinator_busy)),
+        };
+        if !busy || std::time::Instant::now() + pause >= deadline {
+            return result;
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(500));
+    }
+}
+
 /// # Safety
 /// `p` is null or a NUL-terminated string that lives for the duration of the call.
 unsafe fn text(p: *const c_char) -> String {
@@ -143,8 +196,8 @@ struct Call {
 }
 
 impl Call {
-    fn new(admin: &Admin, op: rd::rd_kafka_admin_op_t, timeout: Duration) -> Result<Call> {
-        let rk = admin.inner().native_ptr();
+    fn new(client: &dyn Handle, op: rd::rd_kafka_admin_op_t, timeout: Duration) -> Result<Call> {
+        let rk = client.rk();
         // SAFETY: rk is the live handle of `admin`; both objects are freed in Drop.
         let (queue, options) = unsafe {
             (
@@ -180,10 +233,6 @@ impl Call {
             return Err(NativeError::new(err.into(), msg));
         }
         Ok(call)
-    }
-
-    fn rk(admin: &Admin) -> *mut rd::rd_kafka_t {
-        admin.inner().native_ptr()
     }
 
     /// Waits for the result event of the request posted on this call's queue.
@@ -360,7 +409,7 @@ pub fn incremental_alter_topic_configs(
     // SAFETY: one valid resource; options and queue from `call`.
     unsafe {
         rd::rd_kafka_IncrementalAlterConfigs(
-            Call::rk(admin),
+            admin.rk(),
             &mut resource.0,
             1,
             call.options,
@@ -425,13 +474,7 @@ pub fn describe_broker_configs(
     });
     // SAFETY: one valid resource; options and queue from `call`.
     unsafe {
-        rd::rd_kafka_DescribeConfigs(
-            Call::rk(admin),
-            &mut resource.0,
-            1,
-            call.options,
-            call.queue,
-        )
+        rd::rd_kafka_DescribeConfigs(admin.rk(), &mut resource.0, 1, call.options, call.queue)
     };
     let ev = call.wait()?;
     // SAFETY: the event is a DescribeConfigs result; its resources and entries live with it.
@@ -481,7 +524,7 @@ pub fn list_groups(
         timeout,
     )?;
     // SAFETY: options and queue from `call`.
-    unsafe { rd::rd_kafka_ListConsumerGroups(Call::rk(admin), call.options, call.queue) };
+    unsafe { rd::rd_kafka_ListConsumerGroups(admin.rk(), call.options, call.queue) };
     let ev = call.wait()?;
     // SAFETY: the event is a ListConsumerGroups result; what it points to lives with it.
     unsafe {
@@ -533,7 +576,7 @@ pub fn describe_groups(
     // SAFETY: `ptrs` holds valid strings that outlive the call (librdkafka copies them).
     unsafe {
         rd::rd_kafka_DescribeConsumerGroups(
-            Call::rk(admin),
+            admin.rk(),
             ptrs.as_mut_ptr(),
             ptrs.len(),
             call.options,
@@ -609,8 +652,23 @@ unsafe fn group_partitions(
 
 /// The committed offsets of `group`: for the given partitions, or (None) for every partition
 /// it has committed offsets on. Partitions without one have offset -1001 (none).
+///
+/// `client` must be a consumer handle with a `group.id` of its own (see `Clients`): on
+/// NOT_COORDINATOR librdkafka (2.12 to at least 2.15) re-queries the coordinator through the
+/// handle's consumer group and crashes the process when the handle has none.
 pub fn list_group_offsets(
-    admin: &Admin,
+    client: &BaseConsumer,
+    group: &str,
+    partitions: Option<&[(String, i32)]>,
+    timeout: Duration,
+) -> Result<Vec<PartitionOffset>> {
+    retry_while_coordinator_busy(timeout, |t| {
+        list_group_offsets_once(client, group, partitions, t)
+    })
+}
+
+fn list_group_offsets_once(
+    admin: &BaseConsumer,
     group: &str,
     partitions: Option<&[(String, i32)]>,
     timeout: Duration,
@@ -645,7 +703,7 @@ pub fn list_group_offsets(
     // SAFETY: one valid request; options and queue from `call`.
     unsafe {
         rd::rd_kafka_ListConsumerGroupOffsets(
-            Call::rk(admin),
+            admin.rk(),
             &mut request.0,
             1,
             call.options,
@@ -673,6 +731,17 @@ pub fn alter_group_offsets(
     offsets: &[(String, i32, i64)],
     timeout: Duration,
 ) -> Result<Vec<PartitionOffset>> {
+    retry_while_coordinator_busy(timeout, |t| {
+        alter_group_offsets_once(admin, group, offsets, t)
+    })
+}
+
+fn alter_group_offsets_once(
+    admin: &Admin,
+    group: &str,
+    offsets: &[(String, i32, i64)],
+    timeout: Duration,
+) -> Result<Vec<PartitionOffset>> {
     let call = Call::new(
         admin,
         rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS,
@@ -693,7 +762,7 @@ pub fn alter_group_offsets(
     // SAFETY: one valid request; options and queue from `call`.
     unsafe {
         rd::rd_kafka_AlterConsumerGroupOffsets(
-            Call::rk(admin),
+            admin.rk(),
             &mut request.0,
             1,
             call.options,
@@ -740,7 +809,7 @@ pub fn list_offsets(
         .collect();
     let list = PartitionList::new(&items)?;
     // SAFETY: a valid list (copied by librdkafka); options and queue from `call`.
-    unsafe { rd::rd_kafka_ListOffsets(Call::rk(admin), list.0, call.options, call.queue) };
+    unsafe { rd::rd_kafka_ListOffsets(admin.rk(), list.0, call.options, call.queue) };
     let ev = call.wait()?;
     // SAFETY: the event is a ListOffsets result; its infos live with it.
     unsafe {

@@ -4,12 +4,13 @@
 //! `consume`), never pooled.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use rdkafka::ClientConfig;
 use rdkafka::admin::AdminClient;
 use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::BaseConsumer;
 use rdkafka::producer::ThreadedProducer;
 
 use super::produce::DeliveryContext;
@@ -30,11 +31,33 @@ pub struct Clients {
     /// Delivery reports go to the channel each record names (see `produce`), not to a
     /// future per record: that is what lets one producer move a million records a second.
     pub(super) producer: Arc<ThreadedProducer<DeliveryContext>>,
+    /// The handle committed offsets are read through, made on first use (see
+    /// `native::list_group_offsets` for why it is a consumer with a group of its own; it
+    /// never joins that group).
+    group_reader: OnceLock<BaseConsumer>,
 }
 
 impl Clients {
     pub fn bootstrap(&self) -> &str {
         &self.bootstrap
+    }
+
+    pub(super) fn group_reader(&self) -> Result<&BaseConsumer> {
+        if let Some(r) = self.group_reader.get() {
+            return Ok(r);
+        }
+        let reader: BaseConsumer = base_config(&self.bootstrap, "lkm-group-reader")
+            .set("group.id", "lkm-group-reader")
+            .set("enable.auto.commit", "false")
+            .create()
+            .map_err(|e| {
+                Error::internal(format!(
+                    "creating the Kafka group reader for {}: {e}",
+                    self.bootstrap
+                ))
+            })?;
+        // Another request may have made one meanwhile; either is fine.
+        Ok(self.group_reader.get_or_init(|| reader))
     }
 }
 
@@ -72,6 +95,7 @@ fn create(bootstrap: &str) -> Result<Clients> {
         bootstrap: bootstrap.to_string(),
         admin,
         producer: Arc::new(producer),
+        group_reader: OnceLock::new(),
     })
 }
 

@@ -9,6 +9,7 @@
 //! listeners, ports, volumes) and into the equivalent docker-compose file.
 
 pub mod docker;
+pub mod kafka_jvm;
 pub mod process;
 pub mod spec;
 

@@ -3,15 +3,17 @@
 //! Two engines:
 //! - **tansu** (`BROKER_ENGINE_TANSU`): one `tansu broker` process with SQLite storage;
 //! - **Apache Kafka** (`BROKER_ENGINE_APACHE_KAFKA`) from a local distribution (`kafka_home`,
-//!   `KAFKA_HOME`): N processes, each a combined KRaft broker and controller; all N vote.
+//!   `KAFKA_HOME`: a tarball or the jar-only layout of scripts/assemble-kafka): N JVMs that lkm
+//!   launches itself (`kafka_jvm`), each a combined KRaft broker and controller; all N vote.
 //!
 //! Each broker has its own directory `<data_directory>/broker-N/` holding
 //! - `broker.pid`: the pid of the running broker. Pid files are the source of truth: a new
 //!   lkm process finds (re-adopts) brokers an earlier one started, as Docker finds containers;
 //! - `broker.log`: the broker's stdout and stderr, appended across starts;
 //! - tansu: `tansu.db` (its SQLite storage);
-//! - Apache Kafka: `server.properties` (generated at every start), `controller.port` (chosen
-//!   at the first start, reused after), `data/` (log.dirs) and `logs/` (LOG_DIR).
+//! - Apache Kafka: `server.properties` and `log4j2.properties` (generated at every start),
+//!   `controller.port` (chosen at the first start, reused after), `data/` (log.dirs) and
+//!   `logs/` (the full broker log, `server.log`; `broker.log` gets warnings and errors).
 //!
 //! Brokers run in a session of their own, so Ctrl-C or a SIGTERM to lkm does not reach them:
 //! they outlive an lkm restart like containers do. A process counts as a cluster's broker only
@@ -33,6 +35,7 @@ use futures::stream::FuturesUnordered;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
+use super::kafka_jvm::{self, Distribution, Java, JvmSettings};
 use super::spec::{broker_settings, kraft_cluster_id};
 use super::{Liveness, Observed, Runtime, StartOptions};
 use crate::config::Config;
@@ -47,6 +50,8 @@ const CONTROLLER_PORT_FILE: &str = "controller.port";
 const TANSU_DB: &str = "tansu.db";
 /// How long a broker gets to exit after SIGTERM before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(20);
+/// How long a port of a broker that just stopped may take to be free again.
+const PORT_RELEASE: Duration = Duration::from_secs(5);
 /// How long a killed broker gets to disappear.
 const KILL_GRACE: Duration = Duration::from_secs(5);
 /// How long `tansu --version` may take.
@@ -60,6 +65,8 @@ pub struct ProcessRuntime {
     tansu_binary: String,
     /// Configured Kafka distribution; empty means none.
     kafka_home: String,
+    /// Extra JVM flags of every Kafka broker (`kafka_jvm_options`).
+    kafka_jvm_options: Vec<String>,
     bind: IpAddr,
     /// lkm's host port range: controller ports are chosen outside it.
     port_range: PortRange,
@@ -69,7 +76,7 @@ pub struct ProcessRuntime {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Engine {
     Tansu { binary: PathBuf },
-    Kafka { home: PathBuf },
+    Kafka { dist: Distribution, java: Java },
 }
 
 /// One broker process to start.
@@ -88,6 +95,11 @@ impl ProcessRuntime {
         ProcessRuntime {
             tansu_binary: config.tansu_binary.clone(),
             kafka_home: config.kafka_home.clone(),
+            kafka_jvm_options: config
+                .kafka_jvm_options
+                .split_whitespace()
+                .map(String::from)
+                .collect(),
             bind: config.bind_address,
             port_range: config.port_range,
         }
@@ -103,7 +115,7 @@ impl ProcessRuntime {
                 Ok(Engine::Tansu { binary })
             }
             BrokerEngine::ApacheKafka | BrokerEngine::Unspecified => {
-                let home = self.kafka_home()?;
+                let dist = kafka_jvm::distribution(&self.kafka_home)?;
                 let services = [
                     (
                         cluster
@@ -131,8 +143,8 @@ impl ProcessRuntime {
                         ),
                     ));
                 }
-                check_java()?;
-                Ok(Engine::Kafka { home })
+                let java = kafka_jvm::java().await?;
+                Ok(Engine::Kafka { dist, java })
             }
         }
     }
@@ -167,32 +179,6 @@ impl ProcessRuntime {
         }
     }
 
-    /// The Kafka distribution: `kafka_home` with the scripts the runtime calls.
-    fn kafka_home(&self) -> Result<PathBuf> {
-        let configured = self.kafka_home.trim();
-        if configured.is_empty() {
-            return Err(Error::precondition(
-                "KAFKA_HOME_NOT_SET",
-                "the process runtime runs Apache Kafka from a local distribution and none is configured: set KAFKA_HOME (or kafka_home in lkm.toml, LKM_KAFKA_HOME) to an unpacked Apache Kafka, or use the tansu engine (template tansu-dev) or the Docker runtime",
-            ));
-        }
-        let home = std::path::absolute(configured).unwrap_or_else(|_| PathBuf::from(configured));
-        for script in ["kafka-server-start.sh", "kafka-storage.sh"] {
-            let p = home.join("bin").join(script);
-            if !is_executable_file(&p) {
-                return Err(Error::precondition(
-                    "KAFKA_HOME_INVALID",
-                    format!(
-                        "kafka_home '{}' is not an Apache Kafka distribution: {} is missing or not executable",
-                        home.display(),
-                        p.display()
-                    ),
-                ));
-            }
-        }
-        Ok(home)
-    }
-
     /// Starts every broker; on failure kills what it started.
     async fn launch_all(
         &self,
@@ -214,7 +200,7 @@ impl ProcessRuntime {
             dirs.push(dir);
         }
         for (i, port) in ports.iter().enumerate() {
-            if TcpListener::bind(SocketAddr::new(self.bind, *port)).is_err() {
+            if !port_frees_up(SocketAddr::new(self.bind, *port)).await {
                 return Err(Error::precondition(
                     "PORT_IN_USE",
                     format!(
@@ -248,8 +234,8 @@ impl ProcessRuntime {
                     })
                     .collect::<Vec<_>>()
             }
-            Engine::Kafka { home } => {
-                self.prepare_kafka(cluster, home, &dirs, &ports, options, deadline)
+            Engine::Kafka { dist, java } => {
+                self.prepare_kafka(cluster, dist, java, &dirs, &ports, options, deadline)
                     .await?
             }
         };
@@ -308,22 +294,34 @@ impl ProcessRuntime {
                 ));
             }
         }
+        if message.contains("java.lang.OutOfMemoryError") {
+            message.push_str(
+                "\nthe broker ran out of Java heap: give it a bigger kafka_config.heap_size",
+            );
+        }
         Err(Error::Unavailable(message))
     }
 
     /// Writes each Kafka broker's configuration, formats its storage once and returns the
     /// commands that start the brokers.
+    #[allow(clippy::too_many_arguments)]
     async fn prepare_kafka(
         &self,
         cluster: &Cluster,
-        home: &Path,
+        dist: &Distribution,
+        java: &Java,
         dirs: &[PathBuf],
         ports: &[u16],
         options: &StartOptions,
         deadline: Instant,
     ) -> Result<Vec<Launch>> {
         let kafka = cluster.kafka_config.clone().unwrap_or_default();
-        let heap = kafka_heap_opts(kafka.heap_size.as_deref())?;
+        let heap = kafka
+            .heap_size
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(String::from);
         let mut controller_ports = Vec::with_capacity(dirs.len());
         for dir in dirs {
             controller_ports.push(self.controller_port(dir, &controller_ports)?);
@@ -334,50 +332,53 @@ impl ProcessRuntime {
             .port_allocation
             .as_ref()
             .and_then(|a| a.jmx_port)
+            .and_then(|p| u16::try_from(p).ok())
             .filter(|_| kafka.jmx_enabled.unwrap_or(false));
         let mut launches = Vec::with_capacity(dirs.len());
         let mut formats = Vec::new();
         for (i, dir) in dirs.iter().enumerate() {
             let node = i + 1;
             let data = dir.join("data");
-            let logs = dir.join("logs");
             real_dir(&data, true)?;
-            real_dir(&logs, true)?;
+            real_dir(&dir.join("logs"), true)?;
             let props = dir.join(PROPERTIES_FILE);
             let text =
                 kafka_properties(&settings, node, self.bind, ports, &controller_ports, &data);
             write_private(&props, &text)?;
-            let mut env = vec![("LOG_DIR".to_string(), logs.display().to_string())];
+            write_private(&dir.join(kafka_jvm::LOG4J_FILE), kafka_jvm::log4j_config())?;
             if !exists_no_follow(&data.join("meta.properties"))? {
-                let (program, args) = kafka_format_command(home, &kraft_id, &props);
+                let (program, args) = kafka_jvm::format_command(java, dist, dir, &kraft_id, &props);
                 formats.push(Launch {
                     name: broker_name(node),
                     dir: dir.clone(),
                     program,
                     args,
-                    env: env.clone(),
+                    env: Vec::new(),
                 });
             }
-            if let Some(h) = &heap {
-                env.push(("KAFKA_HEAP_OPTS".into(), h.clone()));
-            }
-            // One JMX port per cluster: the first broker's.
-            if let (1, Some(p)) = (node, jmx) {
-                env.push(("JMX_PORT".into(), p.to_string()));
-            }
-            let (program, args) = kafka_start_command(home, &props);
+            let jvm = JvmSettings {
+                heap: heap.clone(),
+                // One JMX port per cluster: the first broker's.
+                jmx: jmx
+                    .filter(|_| node == 1)
+                    .map(|p| (advertised_host(self.bind), p)),
+                extra: self.kafka_jvm_options.clone(),
+            };
+            let (program, args) = kafka_jvm::broker_command(java, dist, dir, &props, &jvm)?;
             launches.push(Launch {
                 name: broker_name(node),
                 dir: dir.clone(),
                 program,
                 args,
-                env,
+                env: Vec::new(),
             });
         }
         if !formats.is_empty() {
-            let _ = options
-                .progress
-                .send("formatting the KRaft storage of the brokers".into());
+            let _ = options.progress.send(format!(
+                "formatting the KRaft storage of {} broker(s) (Apache Kafka {})",
+                formats.len(),
+                dist.version
+            ));
             let runs = formats.iter().map(|f| run_to_log(f, deadline));
             for r in futures::future::join_all(runs).await {
                 r?;
@@ -713,46 +714,13 @@ fn escape_property(s: &str, key: bool) -> String {
     out
 }
 
-/// KAFKA_HEAP_OPTS for a heap size like "512M" (None: Kafka's default).
-fn kafka_heap_opts(heap: Option<&str>) -> Result<Option<String>> {
-    match heap.map(str::trim).filter(|h| !h.is_empty()) {
-        None => Ok(None),
-        Some(h) => {
-            crate::core::validate::heap_size("kafka_config.heap_size", h)?;
-            Ok(Some(format!("-Xms{h} -Xmx{h}")))
-        }
-    }
-}
-
-/// `bin/kafka-storage.sh format`, idempotent thanks to `--ignore-formatted`.
-fn kafka_format_command(home: &Path, kraft_id: &str, props: &Path) -> (PathBuf, Vec<String>) {
-    (
-        home.join("bin").join("kafka-storage.sh"),
-        vec![
-            "format".into(),
-            "-t".into(),
-            kraft_id.into(),
-            "-c".into(),
-            props.display().to_string(),
-            "--ignore-formatted".into(),
-        ],
-    )
-}
-
-fn kafka_start_command(home: &Path, props: &Path) -> (PathBuf, Vec<String>) {
-    (
-        home.join("bin").join("kafka-server-start.sh"),
-        vec![props.display().to_string()],
-    )
-}
-
 // ---- binaries -----------------------------------------------------------------------------
 
 fn is_executable_file(p: &Path) -> bool {
     std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
-fn find_on_path(name: &str) -> Option<PathBuf> {
+pub(super) fn find_on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .filter(|d| d.is_absolute())
@@ -791,23 +759,6 @@ async fn probe_tansu(binary: &Path) -> Result<()> {
         ))),
         Ok(Ok(_)) => Ok(()),
     }
-}
-
-/// Kafka's scripts run `$JAVA_HOME/bin/java`, or `java` on PATH.
-fn check_java() -> Result<()> {
-    let java = match std::env::var_os("JAVA_HOME").filter(|h| !h.is_empty()) {
-        Some(h) => {
-            Some(PathBuf::from(h).join("bin").join("java")).filter(|p| is_executable_file(p))
-        }
-        None => find_on_path("java"),
-    };
-    if java.is_none() {
-        return Err(Error::precondition(
-            "JAVA_NOT_FOUND",
-            "Apache Kafka needs Java: no `java` on PATH and no JAVA_HOME/bin/java; install a Java runtime (17 or newer), or use the tansu engine (template tansu-dev) or the Docker runtime",
-        ));
-    }
-    Ok(())
 }
 
 // ---- files, safely inside the data directory ----------------------------------------------
@@ -1240,6 +1191,22 @@ async fn stop_broker(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Whether `addr` can be listened on, now or within `PORT_RELEASE`: a broker that just
+/// stopped leaves its side of each client connection holding the port until the client
+/// closes too (Linux's SO_REUSEADDR only passes over TIME_WAIT), which clients do at once.
+async fn port_frees_up(addr: SocketAddr) -> bool {
+    let deadline = Instant::now() + PORT_RELEASE;
+    loop {
+        if TcpListener::bind(addr).is_ok() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Polls until every address accepts TCP connections, or `deadline`.
 async fn wait_listening(addresses: &[String], deadline: Instant) {
     loop {
@@ -1424,39 +1391,6 @@ mod tests {
     }
 
     #[test]
-    fn kafka_command_lines() {
-        let home = Path::new("/opt/kafka");
-        let props = Path::new("/d/broker-1/server.properties");
-        assert_eq!(
-            kafka_format_command(home, "AZDW-H5MelGdPm8MK4oeEQ", props),
-            (
-                PathBuf::from("/opt/kafka/bin/kafka-storage.sh"),
-                vec![
-                    "format".to_string(),
-                    "-t".into(),
-                    "AZDW-H5MelGdPm8MK4oeEQ".into(),
-                    "-c".into(),
-                    "/d/broker-1/server.properties".into(),
-                    "--ignore-formatted".into()
-                ]
-            )
-        );
-        assert_eq!(
-            kafka_start_command(home, props),
-            (
-                PathBuf::from("/opt/kafka/bin/kafka-server-start.sh"),
-                vec!["/d/broker-1/server.properties".to_string()]
-            )
-        );
-        assert_eq!(
-            kafka_heap_opts(Some("512M")).unwrap().as_deref(),
-            Some("-Xms512M -Xmx512M")
-        );
-        assert_eq!(kafka_heap_opts(None).unwrap(), None);
-        assert!(kafka_heap_opts(Some("1G -XX:+Evil")).is_err());
-    }
-
-    #[test]
     fn broker_ports_follow_the_allocation() {
         let d = Path::new("/d");
         assert_eq!(
@@ -1482,7 +1416,7 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.reason(), "KAFKA_HOME_INVALID");
-        assert!(err.to_string().contains("kafka-server-start.sh"), "{err}");
+        assert!(err.to_string().contains("no libs/"), "{err}");
 
         c.kafka_config.as_mut().unwrap().engine = Some(BrokerEngine::Tansu as i32);
         let missing = dir.path().join("no-tansu");
@@ -1509,12 +1443,7 @@ mod tests {
     async fn kafka_with_a_rest_proxy_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let home = dir.path().join("kafka");
-        std::fs::create_dir_all(home.join("bin")).unwrap();
-        for s in ["kafka-server-start.sh", "kafka-storage.sh"] {
-            let p = home.join("bin").join(s);
-            std::fs::write(&p, "#!/bin/sh\n").unwrap();
-            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
+        kafka_jvm::tests::fake_layout(&home);
         let mut c = cluster(dir.path(), 1, &[9001]);
         c.rest_proxy_config = Some(crate::pb::RestProxyConfig {
             enabled: Some(true),
@@ -1642,121 +1571,5 @@ mod tests {
         // Stopping what is stopped is fine.
         rt.stop(&c, true).await.unwrap();
         rt.remove(&c, false).await.unwrap();
-    }
-
-    fn test_tansu() -> Option<PathBuf> {
-        match std::env::var("LKM_TEST_TANSU") {
-            Ok(p) if !p.is_empty() => Some(PathBuf::from(p)),
-            _ => find_on_path("tansu"),
-        }
-    }
-
-    fn free_port() -> u16 {
-        TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    }
-
-    /// The Kafka path end to end with a stand-in distribution whose start script runs tansu
-    /// on the generated listener (a real Kafka is not available here).
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn kafka_path_with_a_stand_in_distribution() {
-        let Some(tansu) = test_tansu() else {
-            eprintln!("skipped: no tansu binary (LKM_TEST_TANSU or PATH)");
-            return;
-        };
-        let root = tempfile::tempdir().unwrap();
-        let home = root.path().join("kafka");
-        let data = root.path().join("cluster");
-        std::fs::create_dir_all(home.join("bin")).unwrap();
-        std::fs::create_dir_all(&data).unwrap();
-        let calls = home.join("calls");
-        let script = |name: &str, body: String| {
-            let p = home.join("bin").join(name);
-            std::fs::write(&p, format!("#!/bin/sh\nset -e\n{body}")).unwrap();
-            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-        };
-        script(
-            "kafka-storage.sh",
-            format!(
-                "echo \"format $* LOG_DIR=$LOG_DIR\" >> {calls}\n\
-                 dir=$(sed -n 's/^log.dirs=//p' \"$5\")\n\
-                 echo \"cluster.id=$3\" > \"$dir/meta.properties\"\n",
-                calls = calls.display()
-            ),
-        );
-        script(
-            "kafka-server-start.sh",
-            format!(
-                "echo \"start $* HEAP=$KAFKA_HEAP_OPTS LOG_DIR=$LOG_DIR\" >> {calls}\n\
-                 port=$(sed -n 's|^advertised.listeners=PLAINTEXT://127.0.0.1:||p' \"$1\")\n\
-                 exec {tansu} broker --listener-url tcp://127.0.0.1:$port \
-                 --advertised-listener-url tcp://127.0.0.1:$port --storage-engine memory://tansu/\n",
-                calls = calls.display(),
-                tansu = tansu.display()
-            ),
-        );
-        let port = free_port();
-        let c = cluster(&data, 1, &[i32::from(port)]);
-        let rt = runtime("", home.to_str().unwrap());
-        let engine = Engine::Kafka { home: home.clone() };
-        async fn start(rt: &ProcessRuntime, c: &Cluster, engine: &Engine) -> Result<()> {
-            let (progress, _) = tokio::sync::mpsc::unbounded_channel();
-            let options = StartOptions {
-                timeout: Duration::from_secs(30),
-                progress,
-            };
-            let deadline = Instant::now() + options.timeout;
-            rt.launch_all(c, engine, &options, deadline).await
-        }
-        start(&rt, &c, &engine).await.unwrap();
-        let seen = rt.observe(&c).await.unwrap();
-        assert_eq!(seen.liveness, Liveness::Up, "{}", seen.detail);
-        let broker = data.canonicalize().unwrap().join("broker-1");
-        let props = props(&std::fs::read_to_string(broker.join(PROPERTIES_FILE)).unwrap());
-        assert_eq!(props["node.id"], "1");
-        assert_eq!(props["log.dirs"], broker.join("data").display().to_string());
-        let ctl: u16 = std::fs::read_to_string(broker.join(CONTROLLER_PORT_FILE))
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
-        assert_eq!(
-            props["listeners"],
-            format!("PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{ctl}")
-        );
-        assert_eq!(seen.services[0].ports, [i32::from(port), i32::from(ctl)]);
-        rt.stop(&c, false).await.unwrap();
-        assert_eq!(rt.observe(&c).await.unwrap().liveness, Liveness::Down);
-
-        // Second start: storage already formatted, same controller port.
-        start(&rt, &c, &engine).await.unwrap();
-        rt.stop(&c, false).await.unwrap();
-        let again: u16 = std::fs::read_to_string(broker.join(CONTROLLER_PORT_FILE))
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
-        assert_eq!(again, ctl, "the controller port is kept across starts");
-        let calls = std::fs::read_to_string(&calls).unwrap();
-        let lines: Vec<&str> = calls.lines().collect();
-        let logs = broker.join("logs").display().to_string();
-        let kraft = kraft_cluster_id(&c.id);
-        assert_eq!(lines.len(), 3, "{calls}");
-        assert_eq!(
-            lines[0],
-            format!(
-                "format format -t {kraft} -c {} --ignore-formatted LOG_DIR={logs}",
-                broker.join(PROPERTIES_FILE).display()
-            )
-        );
-        let start_line = format!(
-            "start {} HEAP=-Xms512M -Xmx512M LOG_DIR={logs}",
-            broker.join(PROPERTIES_FILE).display()
-        );
-        assert_eq!(lines[1], start_line);
-        assert_eq!(lines[2], start_line);
     }
 }

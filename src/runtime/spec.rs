@@ -164,20 +164,27 @@ pub fn broker_settings(cluster: &Cluster) -> BTreeMap<String, String> {
         .min(k.broker_count.unwrap_or(1))
         .max(1)
         .to_string();
+    let min_isr = if k.broker_count.unwrap_or(1) >= 3 {
+        "2"
+    } else {
+        "1"
+    };
     put("offsets.topic.replication.factor", Some(rf.clone()));
-    put("transaction.state.log.replication.factor", Some(rf));
+    put("transaction.state.log.replication.factor", Some(rf.clone()));
+    put("transaction.state.log.min.isr", Some(min_isr.into()));
+    put("share.coordinator.state.topic.replication.factor", Some(rf));
     put(
-        "transaction.state.log.min.isr",
-        Some(
-            if k.broker_count.unwrap_or(1) >= 3 {
-                "2"
-            } else {
-                "1"
-            }
-            .into(),
-        ),
+        "share.coordinator.state.topic.min.isr",
+        Some(min_isr.into()),
     );
     put("group.initial.rebalance.delay.ms", Some("0".into()));
+    // Kafka's default (1 MiB + 12 bytes per batch) refuses a record of the 1 MiB value lkm's
+    // API accepts, once the batch's own bytes are added: make room for key, headers and
+    // overhead, as lkm's producer does.
+    put(
+        "message.max.bytes",
+        Some(crate::kafka::pool::MAX_MESSAGE_BYTES.to_string()),
+    );
     for (key, v) in &k.custom_properties {
         p.insert(key.clone(), v.clone());
     }

@@ -44,6 +44,15 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// No database yet (lkm's default SQLite until one is created).
+    fn none() -> TestDatabase {
+        TestDatabase {
+            url: String::new(),
+            admin_url: None,
+            name: String::new(),
+        }
+    }
+
     pub async fn create(db: Db, dir: &std::path::Path) -> Option<TestDatabase> {
         match db {
             Db::Sqlite => Some(TestDatabase {
@@ -88,14 +97,21 @@ impl TestDatabase {
     }
 }
 
-/// A port range of `len` ports starting at a port the OS just handed out (so probably free;
-/// lkm checks each port anyway).
+/// A port range of `len` ports below the kernel's ephemeral range (32768 and up), starting at
+/// a random port that is free now (lkm checks each port anyway). Outside the ephemeral range
+/// because a client that keeps dialling a stopped broker's port there can end up connected to
+/// itself (TCP simultaneous open) and so hold the port.
 pub fn fresh_port_range(len: u16) -> PortRange {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let start = l.local_addr().unwrap().port().min(65535 - len);
-    PortRange {
-        start,
-        end: start + len - 1,
+    use rand::Rng;
+    let mut rng = rand::rng();
+    loop {
+        let start = rng.random_range(10_000..32_000 - len);
+        if std::net::TcpListener::bind(("127.0.0.1", start)).is_ok() {
+            return PortRange {
+                start,
+                end: start + len - 1,
+            };
+        }
     }
 }
 
@@ -283,10 +299,33 @@ impl Env {
     }
 
     pub async fn start_with(db: Db, tweak: impl FnOnce(&mut Config)) -> Option<Env> {
+        Self::start_configured(db, |c| {
+            tweak(c);
+            Some(())
+        })
+        .await
+    }
+
+    /// A server whose process runtime runs the test broker (see `use_test_broker`), after
+    /// `tweak`; None (after `skip`) when the broker is not installed.
+    pub async fn with_test_broker(db: Db, tweak: impl FnOnce(&mut Config)) -> Option<Env> {
+        Self::start_configured(db, |c| {
+            use_test_broker(c)?;
+            tweak(c);
+            Some(())
+        })
+        .await
+    }
+
+    async fn start_configured(
+        db: Db,
+        configure: impl FnOnce(&mut Config) -> Option<()>,
+    ) -> Option<Env> {
         let dir = tempfile::tempdir().unwrap();
+        let mut config = test_config(dir.path().join("data"), &TestDatabase::none());
+        configure(&mut config)?;
         let db = TestDatabase::create(db, dir.path()).await?;
-        let mut config = test_config(dir.path().join("data"), &db);
-        tweak(&mut config);
+        config.database_url = db.url.clone();
         let _brokers = BrokerGuard(config.data_dir.clone());
         let server = TestServer::start(config).await;
         Some(Env {
@@ -516,9 +555,109 @@ impl Drop for DockerGuard {
     }
 }
 
-/// What the test broker (tansu 0.6, see the test-broker notes) gets wrong or lacks, in one
-/// place. A test that needs one of these asks `broker_lacks` and says it is skipped; against
-/// a real Kafka (LKM_TEST_BROKER=kafka) it runs. No test encodes these bugs as expectations.
+/// The broker the Kafka-facing tests run against: real Apache Kafka by default, tansu with
+/// `LKM_TEST_BROKER=tansu`. Tests of the tansu engine itself use tansu whatever this says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TestBroker {
+    Kafka,
+    Tansu,
+}
+
+pub fn test_broker() -> TestBroker {
+    match std::env::var("LKM_TEST_BROKER").as_deref() {
+        Ok("tansu") => TestBroker::Tansu,
+        _ => TestBroker::Kafka,
+    }
+}
+
+/// The Apache Kafka distribution the tests run: `LKM_TEST_KAFKA_HOME`, else what
+/// `scripts/assemble-kafka` leaves in its cache. None (after `skip`) when there is none.
+pub fn kafka_home() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("LKM_TEST_KAFKA_HOME")
+        && !p.is_empty()
+    {
+        return Some(PathBuf::from(p));
+    }
+    let cached = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .map(|c| c.join("lkm").join("kafka-4.1.0"));
+    match cached {
+        Some(c) if c.join("libs").is_dir() => Some(c),
+        _ => {
+            skip(
+                "no Apache Kafka distribution: run scripts/assemble-kafka (or set LKM_TEST_KAFKA_HOME)",
+            );
+            None
+        }
+    }
+}
+
+/// JVM flags of test brokers: they live seconds, so start fast and stay small.
+pub const TEST_JVM_OPTIONS: &str = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
+/// Heap of a test broker.
+pub const TEST_HEAP: &str = "256M";
+
+/// Sets `config` up so lkm's process runtime runs the test broker (None, after `skip`, when
+/// it is not installed).
+pub fn use_test_broker(config: &mut Config) -> Option<()> {
+    config.runtime = RuntimeKind::Process;
+    match test_broker() {
+        TestBroker::Kafka => {
+            config.kafka_home = kafka_home()?.display().to_string();
+            config.kafka_jvm_options = TEST_JVM_OPTIONS.into();
+        }
+        TestBroker::Tansu => {
+            config.tansu_binary = tansu_binary()?.display().to_string();
+            config.kafka_home = String::new();
+        }
+    }
+    Some(())
+}
+
+/// A request for a running one-broker cluster of the test broker: the `testing` template
+/// with a small heap and 3 partitions per topic on Kafka, or `tansu-dev` with the given tansu storage engine ("sqlite"
+/// where counts and timestamps matter, "memory" where topics are deleted).
+pub fn broker_cluster(name: &str, tansu_engine: &str) -> lkm::pb::CreateClusterRequest {
+    let (template, kafka) = match test_broker() {
+        TestBroker::Kafka => (
+            "testing",
+            lkm::pb::KafkaConfig {
+                heap_size: Some(TEST_HEAP.into()),
+                // What tansu-dev clusters have, so tests expect one default on both brokers.
+                num_partitions: Some(3),
+                ..Default::default()
+            },
+        ),
+        TestBroker::Tansu => (
+            "tansu-dev",
+            lkm::pb::KafkaConfig {
+                storage_engine: Some(tansu_engine.into()),
+                ..Default::default()
+            },
+        ),
+    };
+    lkm::pb::CreateClusterRequest {
+        name: name.into(),
+        template_id: template.into(),
+        kafka_config: Some(kafka),
+        auto_start: Some(true),
+        ..Default::default()
+    }
+}
+
+/// The template of the test broker's clusters (for tests that create them by template only,
+/// e.g. through the CLI).
+pub fn broker_template() -> &'static str {
+    match test_broker() {
+        TestBroker::Kafka => "testing",
+        TestBroker::Tansu => "tansu-dev",
+    }
+}
+
+/// What tansu 0.6 (see the test-broker notes) gets wrong or lacks, in one place. A test that
+/// needs one of these asks `broker_lacks`; on real Kafka (the default) it always runs. No
+/// test encodes these bugs as expectations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BrokerGap {
     /// CreatePartitions is unsupported.
@@ -548,8 +687,7 @@ pub enum BrokerGap {
 
 /// Whether the broker under test lacks `gap` (prints the skip reason when it does).
 pub fn broker_lacks(gap: BrokerGap) -> bool {
-    let real_kafka = std::env::var("LKM_TEST_BROKER").is_ok_and(|b| b == "kafka");
-    if real_kafka {
+    if test_broker() == TestBroker::Kafka {
         return false;
     }
     eprintln!("skipped part: the test broker (tansu) lacks {gap:?}");
