@@ -1,13 +1,15 @@
 // End-to-end test of the lkm dashboard in headless Chromium (Debian's, driven by
 // playwright-core), against a live lkm with real clusters. Started by tests/dashboard.rs;
-// runnable by hand against any lkm that can run tansu-dev clusters:
+// runnable by hand against any lkm that can run clusters of LKM_TEST_TEMPLATE (default
+// tansu-dev):
 //
 //   LKM_TEST_URL=http://127.0.0.1:8000 LKM_TEST_TOKEN=$(cat ~/.local/share/lkm/admin.token) \
 //     node web/tests/e2e.mjs
 //
 // Environment: LKM_TEST_URL (required), LKM_TEST_TOKEN (the server's token, empty without
 // authentication), LKM_TEST_SCREENSHOTS (default target/dashboard-screenshots),
-// LKM_TEST_CHROMIUM (default /usr/bin/chromium), LKM_TEST_NAME_PREFIX (cluster names).
+// LKM_TEST_CHROMIUM (default /usr/bin/chromium), LKM_TEST_NAME_PREFIX (cluster names),
+// LKM_TEST_TEMPLATE (the template of the clusters it runs; default tansu-dev).
 //
 // The story: the token prompt → the create view shows the host's free memory and disk next to
 // the template's needs, with a verdict (and the endpoint's error, or a guard that is off, when
@@ -38,6 +40,7 @@ if (!BASE) {
   process.exit(2);
 }
 const TOKEN = process.env.LKM_TEST_TOKEN || '';
+const TEMPLATE = process.env.LKM_TEST_TEMPLATE || 'tansu-dev';
 const SHOTS = path.resolve(process.env.LKM_TEST_SCREENSHOTS || 'target/dashboard-screenshots');
 const CHROMIUM = process.env.LKM_TEST_CHROMIUM || '/usr/bin/chromium';
 const PREFIX = process.env.LKM_TEST_NAME_PREFIX || `e2e-${Date.now().toString(36)}`;
@@ -152,8 +155,8 @@ async function apiAs(token, method, p, body) {
 
 async function createCluster(name, tags, { running } = {}) {
   await page.click('nav a[data-nav="create"]');
-  await page.click('#template-picker [data-template="tansu-dev"]');
-  await page.waitForSelector('#template-picker [data-template="tansu-dev"][aria-checked="true"]');
+  await page.click(`#template-picker [data-template="${TEMPLATE}"]`);
+  await page.waitForSelector(`#template-picker [data-template="${TEMPLATE}"][aria-checked="true"]`);
   if (running !== undefined) {
     // The host's figures count the clusters already running.
     const n = `held by ${running} running cluster${running === 1 ? '' : 's'}`;
@@ -310,7 +313,7 @@ try {
     await shot('create-error');
   });
 
-  await step(`create ${A} from tansu-dev; it turns RUNNING on screen`, async () => {
+  await step(`create ${A} from ${TEMPLATE}; it turns RUNNING on screen`, async () => {
     await createCluster(A, 'team=e2e, purpose=dashboard');
     await shot('cluster-running');
     const services = await page.locator('#services tr[data-service]').count();
@@ -340,7 +343,7 @@ try {
       console.log(`  ${what}: on screen after ${Date.now() - t0} ms`);
     };
     // Not through the page: another client (the CLI, a script) does it.
-    await api('POST', '/clusters', { name: C, templateId: 'tansu-dev', autoStart: false, tags: { via: 'api' } });
+    await api('POST', '/clusters', { name: C, templateId: TEMPLATE, autoStart: false, tags: { via: 'api' } });
     await timed('created', () => page.waitForSelector(`${row}[data-status="CREATED"]`, SOON));
     await shot('overview-pushed');
     await api('PATCH', `/clusters/${C}`, { tags: { via: 'api', pushed: 'yes' } });
@@ -357,7 +360,7 @@ try {
 
     // A cluster's page hears of its deletion too.
     const D = `${PREFIX}-d`;
-    await api('POST', '/clusters', { name: D, templateId: 'tansu-dev', autoStart: false });
+    await api('POST', '/clusters', { name: D, templateId: TEMPLATE, autoStart: false });
     await page.evaluate((n) => { location.hash = `#/clusters/${encodeURIComponent(n)}`; }, D);
     await page.waitForSelector('#cluster-status .badge[data-status="CREATED"]');
     await page.waitForSelector('#live-indicator[data-state="live"]');
@@ -940,7 +943,9 @@ try {
     await page.waitForSelector('#token-secret', { state: 'detached' });
     assert(!(await page.content()).includes(secret), 'once hidden, the secret is nowhere on the page');
 
-    // Grants: an invalid principal is refused plainly; a viewer role on environment dev.
+    // Grants: an invalid principal is refused plainly; a viewer role on the environment of A.
+    const gotA = await api('GET', `/clusters/${A}`);
+    const envA = (gotA.cluster || gotA).environment;
     const viewer = `${PREFIX}-viewer`.toLowerCase();
     await page.fill('#grants-principal', 'Not A Principal');
     await page.click('#grant-submit');
@@ -950,15 +955,15 @@ try {
     await page.click('#grants-show');
     await page.waitForSelector(`#grants-none[data-principal="${viewer}"]`);
     await page.selectOption('#grant-role', 'viewer');
-    await page.fill('#grant-environment', 'dev');
+    await page.fill('#grant-environment', envA);
     await page.click('#grant-submit');
     const grant = page.locator(`#grants-table[data-principal="${viewer}"] tr[data-role="viewer"]`);
     await grant.waitFor();
     assert((await page.locator('#grant-form .error-box').count()) === 0, 'the earlier error is gone');
     const selector = await grant.locator('td.selector').textContent();
-    assert(selector === 'environment dev', `the grant's selector: ${selector}`);
+    assert(selector === `environment ${envA}`, `the grant's selector: ${selector}`);
     const stored = (await api('GET', `/access/principals/${viewer}/grants`)).grants || [];
-    assert(stored.length === 1 && stored[0].role === 'viewer' && stored[0].clusters?.environment === 'dev' &&
+    assert(stored.length === 1 && stored[0].role === 'viewer' && stored[0].clusters?.environment === envA &&
       stored[0].id === (await grant.getAttribute('data-grant')), `granted as shown: ${JSON.stringify(stored)}`);
     await noErrors('granted');
     await shot('access-grant');
