@@ -80,6 +80,10 @@ pub struct Config {
     pub allowed_images: Vec<String>,
     /// Cross-cluster operations that may run at once (0: no limit).
     pub max_running_operations: u32,
+    /// Milliseconds between checkpoints of a running operation's progress in the registry.
+    /// After a crash a migration resumes from its checkpoint: it re-reads (never rewrites)
+    /// what it copied since.
+    pub operation_checkpoint_ms: u64,
     /// Days the audit log keeps an event (pruned on start and hourly); 0 keeps them forever.
     pub audit_retention_days: u32,
     /// Seconds between checks that running clusters still run (a broker that died is
@@ -112,6 +116,7 @@ impl Default for Config {
             tls_key: String::new(),
             allowed_images: Vec::new(),
             max_running_operations: 4,
+            operation_checkpoint_ms: 1000,
             audit_retention_days: 90,
             liveness_interval_secs: 5,
         }
@@ -154,6 +159,7 @@ const ENV_KEYS: &[&str] = &[
     "tls_key",
     "allowed_images",
     "max_running_operations",
+    "operation_checkpoint_ms",
     "audit_retention_days",
     "liveness_interval_secs",
 ];
@@ -190,6 +196,12 @@ impl Config {
     }
 
     pub fn validate(&self) -> Result<()> {
+        if self.operation_checkpoint_ms < 100 {
+            return Err(Error::invalid(
+                "operation_checkpoint_ms",
+                "must be at least 100 (every checkpoint is a registry write)",
+            ));
+        }
         if self.start_timeout_secs == 0 {
             return Err(Error::invalid("start_timeout_secs", "must be at least 1"));
         }

@@ -67,6 +67,7 @@ impl Core {
             clusters.clone(),
             kafka,
             config.max_running_operations as usize,
+            std::time::Duration::from_millis(config.operation_checkpoint_ms),
         ));
         Core {
             access: access::AccessManager::new(registry.clone(), config.auth, &config.data_dir),

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::kafka::copy::{self, CopyRecord, CopyWriter, Range};
 use crate::kafka::pool::Clients;
 use crate::kafka::produce::{OutRecord, delivery_channel};
-use crate::kafka::{consume, groups, topics as kt};
+use crate::kafka::{brokers, consume, groups, topics as kt};
 use crate::pb::{
     Cluster, GroupPartitionOffset, GroupTranslation, MigrateDataRequest, MigrationResult,
     OffsetRun, Operation, OperationProgress, OperationStatus, OperationType, PartitionProgress,
@@ -27,8 +27,9 @@ use crate::pb::{
 };
 
 use super::super::time;
-use super::checksum;
-use super::{OperationManager, Tracker};
+use super::compare::{self, TopicShape};
+use super::target_topic::{self, TargetTopic};
+use super::{OperationManager, Tracker, checksum};
 
 /// Records per batch handed from the reader to the writer.
 const BATCH: usize = 2000;
@@ -42,7 +43,12 @@ struct Planned {
     topic: String,
     /// (partition, low, high) on the source when planned.
     partitions: Vec<(i32, i64, i64)>,
+    /// Where each partition's copy starts on the target: its high watermark (with the
+    /// partition empty), 0 for a topic still to create.
+    target_starts: HashMap<i32, i64>,
     create: bool,
+    replication_factor: i32,
+    notes: Vec<String>,
     conflict: Option<String>,
     bytes_estimate: i64,
 }
@@ -79,7 +85,15 @@ pub async fn start(
     }
     let src_clients = mgr.clients(&src)?;
     let dst_clients = mgr.clients(&dst)?;
-    let plan = plan(&src_clients, &dst_clients, &req.topics, req.dry_run).await?;
+    let preserve_timestamps = req.preserve_timestamps.unwrap_or(true);
+    let plan = plan(
+        &src_clients,
+        &dst_clients,
+        &req.topics,
+        preserve_timestamps,
+        req.dry_run,
+    )
+    .await?;
     let groups = if req.include_consumer_groups {
         groups_on(&src_clients, &plan).await?
     } else {
@@ -95,7 +109,7 @@ pub async fn start(
         include_data: true,
         preserve_partitions,
         include_consumer_groups: req.include_consumer_groups,
-        preserve_timestamps: req.preserve_timestamps.unwrap_or(true),
+        preserve_timestamps,
         dry_run: req.dry_run,
         status: OperationStatus::Pending as i32,
         created_at: Some(now),
@@ -104,14 +118,19 @@ pub async fn start(
             partitions: plan
                 .iter()
                 .flat_map(|t| {
-                    t.partitions.iter().map(|(p, low, high)| PartitionProgress {
-                        topic: t.topic.clone(),
-                        partition: *p,
-                        messages_total: (high - low).max(0),
-                        next_offset: *low,
-                        end_offset: *high,
-                        checksum: checksum::to_hex(checksum::EMPTY),
-                        ..Default::default()
+                    t.partitions.iter().map(|(p, low, high)| {
+                        let target_start = t.target_starts.get(p).copied().unwrap_or(0);
+                        PartitionProgress {
+                            topic: t.topic.clone(),
+                            partition: *p,
+                            messages_total: (high - low).max(0),
+                            next_offset: *low,
+                            end_offset: *high,
+                            target_start_offset: target_start,
+                            target_next_offset: target_start,
+                            checksum: checksum::to_hex(checksum::EMPTY),
+                            ..Default::default()
+                        }
                     })
                 })
                 .collect(),
@@ -126,6 +145,8 @@ pub async fn start(
                     messages: t.partitions.iter().map(|(_, l, h)| (h - l).max(0)).sum(),
                     bytes: t.bytes_estimate,
                     create: t.create,
+                    replication_factor: t.replication_factor,
+                    notes: t.notes.clone(),
                 })
                 .collect(),
             topics_created: Vec::new(),
@@ -254,6 +275,7 @@ async fn plan(
     src: &Arc<Clients>,
     dst: &Arc<Clients>,
     wanted: &[String],
+    preserve_timestamps: bool,
     estimate_bytes: bool,
 ) -> Result<Vec<Planned>> {
     let source_topics = kt::metadata(src, None).await?;
@@ -292,6 +314,17 @@ async fn plan(
             .collect(),
     )
     .await?;
+
+    let names: Vec<String> = chosen.iter().map(|t| t.name.clone()).collect();
+    let source_metadata: Vec<kt::TopicMeta> = chosen.iter().map(|t| (*t).clone()).collect();
+    let source_shapes = compare::shapes(src, &source_metadata, &names).await?;
+    let present: Vec<String> = target_topics
+        .iter()
+        .filter(|t| names.contains(&t.name))
+        .map(|t| t.name.clone())
+        .collect();
+    let target_shapes = compare::shapes(dst, &target_topics, &present).await?;
+    let target_brokers = i32::try_from(brokers::ids(dst).await?.len()).unwrap_or(i32::MAX);
 
     let mut out = Vec::new();
     for t in chosen {
@@ -334,10 +367,43 @@ async fn plan(
         } else {
             0
         };
+        let (replication_factor, notes) = match target_shapes.get(&t.name) {
+            Some(theirs) => (
+                theirs.replication_factor,
+                target_topic::existing_target_note(theirs, preserve_timestamps)
+                    .into_iter()
+                    .collect(),
+            ),
+            None => {
+                let source = source_shapes.get(&t.name).cloned().unwrap_or_default();
+                let created = target_topic::target_topic(
+                    &t.name,
+                    &source,
+                    source.partitions,
+                    target_brokers,
+                    true,
+                );
+                (created.spec.replication_factor, created.notes)
+            }
+        };
+        let mut target_starts = HashMap::new();
+        for p in existing.map_or(&[][..], |x| x.partitions.as_slice()) {
+            // Without it, the records this migration writes could not be told apart.
+            let (_, high) = target_marks.get(&(t.name.clone(), p.id)).ok_or_else(|| {
+                Error::Unavailable(format!(
+                    "cannot read the offsets of partition {} of '{}' on the target",
+                    p.id, t.name
+                ))
+            })?;
+            target_starts.insert(p.id, *high);
+        }
         out.push(Planned {
             topic: t.name.clone(),
             partitions,
+            target_starts,
             create: existing.is_none(),
+            replication_factor,
+            notes,
             conflict,
             bytes_estimate,
         });
@@ -423,43 +489,37 @@ async fn run(
     let plan_topics: Vec<TopicPlan> = migration(&tracker.op)
         .map(|m| m.topics.clone())
         .unwrap_or_default();
-    let source_configs: HashMap<String, BTreeMap<String, String>> = kt::list(&src_clients, true)
-        .await?
-        .into_iter()
-        .map(|t| (t.name, t.configs.into_iter().collect()))
-        .collect();
+    let targets = target_topics(&src_clients, &dst_clients, &tracker.op, &plan_topics).await?;
     let existing: Vec<String> = kt::metadata(&dst_clients, None)
         .await?
         .into_iter()
         .map(|t| t.name)
         .collect();
     for t in &plan_topics {
-        if existing.contains(&t.topic) {
+        let already_created =
+            migration(&tracker.op).is_some_and(|m| m.topics_created.contains(&t.topic));
+        if !t.create || already_created {
             continue;
         }
-        // Records keep their partition, so the target needs at least the source's
-        // partitions; without preserve_partitions the target's default count is used when
-        // it is enough.
-        let spec = kt::NewTopicSpec {
-            name: t.topic.clone(),
-            partitions: if tracker.op.preserve_partitions {
-                t.partitions
-            } else {
-                -1
-            },
-            replication_factor: -1,
-            configs: source_configs.get(&t.topic).cloned().unwrap_or_default(),
-        };
-        kt::create(&dst_clients, &spec).await?;
-        kt::await_visible(&dst_clients, &t.topic, 1).await?;
-        let created = kt::topic_metadata(&dst_clients, &t.topic).await?;
-        if (created.partitions.len() as i32) < t.partitions {
-            return Err(Error::CrossClusterOperation(format!(
-                "topic '{}' was created on the target with {} partition(s), fewer than the source's {}; migrate with preserve_partitions",
-                t.topic,
-                created.partitions.len(),
-                t.partitions
-            )));
+        if existing.contains(&t.topic) {
+            // Created by this migration before a crash (nothing is written before it is
+            // recorded), or by someone else since the plan: either way it must be empty.
+            adopt_empty(&dst_clients, tracker, &t.topic).await?;
+        } else {
+            let Some(target) = targets.get(&t.topic) else {
+                continue;
+            };
+            kt::create(&dst_clients, &target.spec).await?;
+            kt::await_visible(&dst_clients, &t.topic, 1).await?;
+            let created = kt::topic_metadata(&dst_clients, &t.topic).await?;
+            if (created.partitions.len() as i32) < t.partitions {
+                return Err(Error::CrossClusterOperation(format!(
+                    "topic '{}' was created on the target with {} partition(s), fewer than the source's {}; migrate with preserve_partitions",
+                    t.topic,
+                    created.partitions.len(),
+                    t.partitions
+                )));
+            }
         }
         migration_mut(&mut tracker.op)
             .topics_created
@@ -476,11 +536,81 @@ async fn run(
     if cancel.is_cancelled() {
         return Ok(());
     }
+    // Configs that would have changed the records while they were copied (idempotent: a
+    // resumed migration sets them again).
+    let created: Vec<String> = migration(&tracker.op)
+        .map(|m| m.topics_created.clone())
+        .unwrap_or_default();
+    for topic in created {
+        if let Some(target) = targets.get(&topic)
+            && !target.after_copy.is_empty()
+        {
+            kt::alter_configs(&dst_clients, &topic, target.after_copy.clone(), Vec::new()).await?;
+        }
+    }
     if tracker.op.include_consumer_groups {
         translate_groups(&src_clients, &dst_clients, tracker).await?;
         tracker.checkpoint().await?;
     }
     verify(&dst_clients, tracker, cancel).await
+}
+
+/// How each planned topic is created on the target, from the source topics as they are now.
+async fn target_topics(
+    src: &Arc<Clients>,
+    dst: &Arc<Clients>,
+    op: &Operation,
+    plan: &[TopicPlan],
+) -> Result<HashMap<String, TargetTopic>> {
+    let names: Vec<String> = plan.iter().map(|t| t.topic.clone()).collect();
+    let metadata = kt::metadata(src, None).await?;
+    let shapes = compare::shapes(src, &metadata, &names).await?;
+    let target_brokers = i32::try_from(brokers::ids(dst).await?.len()).unwrap_or(i32::MAX);
+    Ok(plan
+        .iter()
+        .map(|t| {
+            let source = shapes.get(&t.topic).cloned().unwrap_or_else(|| TopicShape {
+                partitions: t.partitions,
+                replication_factor: t.replication_factor,
+                configs: Default::default(),
+            });
+            // Records keep their partition, so the target needs at least the source's
+            // partitions; without preserve_partitions the target's default count is used
+            // when it is enough.
+            let partitions = if op.preserve_partitions {
+                t.partitions
+            } else {
+                -1
+            };
+            let target =
+                target_topic::target_topic(&t.topic, &source, partitions, target_brokers, true);
+            (t.topic.clone(), target)
+        })
+        .collect())
+}
+
+/// Takes a planned topic that already exists on the target as this migration's own, if
+/// every partition is empty and starts where the plan expects.
+async fn adopt_empty(dst: &Arc<Clients>, tracker: &Tracker, topic: &str) -> Result<()> {
+    let meta = kt::topic_metadata(dst, topic).await?;
+    let marks = kt::watermarks(
+        dst,
+        meta.partitions
+            .iter()
+            .map(|p| (topic.to_string(), p.id))
+            .collect(),
+    )
+    .await?;
+    for p in progress(&tracker.op).iter().filter(|p| p.topic == topic) {
+        let high = marks.get(&(topic.to_string(), p.partition)).map(|m| m.1);
+        if high != Some(p.target_start_offset) {
+            return Err(Error::CrossClusterOperation(format!(
+                "topic '{topic}' appeared on the target after the migration was planned and partition {} holds records that are not this migration's; nothing was written to it",
+                p.partition
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Copies the planned ranges of one topic.
@@ -522,16 +652,18 @@ async fn copy_topic(
                     p.partition
                 ))
             })?;
-        let written = p.offset_runs.iter().map(|r| r.length).sum::<i64>();
-        // On a first run the target partition is empty: its next offset is its high mark.
-        let skip = if written == 0 && p.target_next_offset == 0 {
-            0
-        } else {
-            (target_high - p.target_next_offset).max(0)
-        };
-        if written == 0 && p.target_next_offset == 0 {
-            progress_mut(&mut tracker.op)[*s].target_next_offset = target_high;
+        // The target holds this migration's records from its recorded start on; those past
+        // the checkpoint were delivered after it (before a crash) and are the next source
+        // records in order.
+        if target_high < p.target_next_offset {
+            return Err(Error::CrossClusterOperation(format!(
+                "partition {} of '{topic}' on the target ends at offset {target_high}, before the {} record(s) this migration wrote (up to offset {}): the target lost records",
+                p.partition,
+                p.target_next_offset - p.target_start_offset,
+                p.target_next_offset
+            )));
         }
+        let skip = target_high - p.target_next_offset;
         lanes.insert(
             p.partition,
             Lane {
@@ -753,7 +885,9 @@ async fn translate_groups(
     Ok(())
 }
 
-/// Reads back what was written and compares counts and checksums per partition.
+/// Reads back every record of each target partition, from where the copy started to its
+/// high watermark now, and compares count and checksum with the source records copied: a
+/// duplicate, a loss or a stranger's record fails it.
 async fn verify(
     dst: &Arc<Clients>,
     tracker: &mut Tracker,
@@ -765,17 +899,29 @@ async fn verify(
     }
     let mut results = Vec::new();
     for (topic, parts) in by_topic {
-        let ranges: Vec<Range> = parts
-            .iter()
-            .map(|p| Range {
+        let marks = kt::watermarks(
+            dst,
+            parts.iter().map(|p| (topic.clone(), p.partition)).collect(),
+        )
+        .await?;
+        let mut ranges = Vec::new();
+        for p in &parts {
+            let (low, high) = marks
+                .get(&(topic.clone(), p.partition))
+                .copied()
+                .ok_or_else(|| {
+                    Error::Unavailable(format!(
+                        "cannot read the offsets of partition {} of '{topic}' on the target to verify it",
+                        p.partition
+                    ))
+                })?;
+            ranges.push(Range {
                 partition: p.partition,
-                start: p
-                    .offset_runs
-                    .first()
-                    .map_or(p.target_next_offset, |r| r.target_start),
-                end: p.target_next_offset,
-            })
-            .collect();
+                // Records gone below the low watermark count as missing.
+                start: p.target_start_offset.max(low),
+                end: high,
+            });
+        }
         let mut counts: HashMap<i32, (i64, u64)> = HashMap::new();
         let mut reader = copy::read_ranges(dst, &topic, &ranges, BATCH)?;
         loop {

@@ -6,6 +6,7 @@ mod checksum;
 mod compare;
 mod migrate;
 mod replicate;
+mod target_topic;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -26,8 +27,6 @@ use super::time;
 
 /// How often watchers hear of progress, at most.
 const NOTIFY_EVERY: Duration = Duration::from_millis(100);
-/// How often progress is checkpointed in the registry.
-const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
 /// An operation running in this process.
 struct RunningOp {
@@ -65,6 +64,8 @@ pub struct OperationManager {
     stopping: std::sync::atomic::AtomicBool,
     /// Operations that may run at once (0: no limit).
     max_running: usize,
+    /// How often progress is checkpointed in the registry.
+    checkpoint_every: Duration,
 }
 
 impl OperationManager {
@@ -73,6 +74,7 @@ impl OperationManager {
         clusters: Arc<ClusterManager>,
         pool: Arc<KafkaPool>,
         max_running: usize,
+        checkpoint_every: Duration,
     ) -> Self {
         OperationManager {
             registry,
@@ -82,6 +84,7 @@ impl OperationManager {
             running: Mutex::new(HashMap::new()),
             stopping: std::sync::atomic::AtomicBool::new(false),
             max_running,
+            checkpoint_every,
         }
     }
 
@@ -416,7 +419,7 @@ impl OperationManager {
 }
 
 /// The live state of a running operation: updates go to watchers at most every
-/// NOTIFY_EVERY and to the registry every CHECKPOINT_EVERY (and at the end).
+/// NOTIFY_EVERY and to the registry every `checkpoint_every` (and at the end).
 struct Tracker {
     mgr: Arc<OperationManager>,
     op: Operation,
@@ -492,7 +495,7 @@ impl Tracker {
             self.mgr.notify(&self.op);
             self.last_notify = now;
         }
-        if now.duration_since(self.last_checkpoint) >= CHECKPOINT_EVERY {
+        if now.duration_since(self.last_checkpoint) >= self.mgr.checkpoint_every {
             self.checkpoint().await?;
         }
         Ok(())

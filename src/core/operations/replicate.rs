@@ -20,6 +20,7 @@ use crate::pb::{
 
 use super::super::time;
 use super::compare::{self, TopicShape};
+use super::target_topic;
 use super::{OperationManager, Tracker};
 
 /// Validates the request, resolves the topics, and starts the replication.
@@ -291,17 +292,14 @@ async fn replicate_to(
                 }
             }
             None => {
-                let spec = kt::NewTopicSpec {
-                    name: topic.clone(),
-                    partitions: if preserve_partitions {
-                        shape.partitions
-                    } else {
-                        default_partitions
-                    },
-                    replication_factor: shape.replication_factor.clamp(1, broker_count.max(1)),
-                    configs: shape.configs.overrides(),
+                let partitions = if preserve_partitions {
+                    shape.partitions
+                } else {
+                    default_partitions
                 };
-                match kt::create(&clients, &spec).await {
+                let created =
+                    target_topic::target_topic(topic, shape, partitions, broker_count, false);
+                match kt::create(&clients, &created.spec).await {
                     Ok(()) => {
                         tracing::info!(operation = %tracker.op.id, target = %target.name, topic, "topic replicated");
                         if let Some(r) = target_mut(&mut tracker.op, index) {

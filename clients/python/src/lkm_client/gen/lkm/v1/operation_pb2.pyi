@@ -100,7 +100,7 @@ class OperationProgress(_message.Message):
     def __init__(self, messages_copied: _Optional[int] = ..., messages_total: _Optional[int] = ..., bytes_copied: _Optional[int] = ..., messages_per_second: _Optional[float] = ..., bytes_per_second: _Optional[float] = ..., eta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., partitions: _Optional[_Iterable[_Union[PartitionProgress, _Mapping]]] = ...) -> None: ...
 
 class PartitionProgress(_message.Message):
-    __slots__ = ("topic", "partition", "messages_copied", "messages_total", "bytes_copied", "next_offset", "done", "end_offset", "target_next_offset", "checksum", "offset_runs")
+    __slots__ = ("topic", "partition", "messages_copied", "messages_total", "bytes_copied", "next_offset", "done", "end_offset", "target_next_offset", "checksum", "offset_runs", "target_start_offset")
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     PARTITION_FIELD_NUMBER: _ClassVar[int]
     MESSAGES_COPIED_FIELD_NUMBER: _ClassVar[int]
@@ -112,6 +112,7 @@ class PartitionProgress(_message.Message):
     TARGET_NEXT_OFFSET_FIELD_NUMBER: _ClassVar[int]
     CHECKSUM_FIELD_NUMBER: _ClassVar[int]
     OFFSET_RUNS_FIELD_NUMBER: _ClassVar[int]
+    TARGET_START_OFFSET_FIELD_NUMBER: _ClassVar[int]
     topic: str
     partition: int
     messages_copied: int
@@ -123,7 +124,8 @@ class PartitionProgress(_message.Message):
     target_next_offset: int
     checksum: str
     offset_runs: _containers.RepeatedCompositeFieldContainer[OffsetRun]
-    def __init__(self, topic: _Optional[str] = ..., partition: _Optional[int] = ..., messages_copied: _Optional[int] = ..., messages_total: _Optional[int] = ..., bytes_copied: _Optional[int] = ..., next_offset: _Optional[int] = ..., done: _Optional[bool] = ..., end_offset: _Optional[int] = ..., target_next_offset: _Optional[int] = ..., checksum: _Optional[str] = ..., offset_runs: _Optional[_Iterable[_Union[OffsetRun, _Mapping]]] = ...) -> None: ...
+    target_start_offset: int
+    def __init__(self, topic: _Optional[str] = ..., partition: _Optional[int] = ..., messages_copied: _Optional[int] = ..., messages_total: _Optional[int] = ..., bytes_copied: _Optional[int] = ..., next_offset: _Optional[int] = ..., done: _Optional[bool] = ..., end_offset: _Optional[int] = ..., target_next_offset: _Optional[int] = ..., checksum: _Optional[str] = ..., offset_runs: _Optional[_Iterable[_Union[OffsetRun, _Mapping]]] = ..., target_start_offset: _Optional[int] = ...) -> None: ...
 
 class OffsetRun(_message.Message):
     __slots__ = ("source_start", "target_start", "length")
@@ -152,18 +154,22 @@ class MigrationResult(_message.Message):
     def __init__(self, topics_created: _Optional[_Iterable[str]] = ..., topics: _Optional[_Iterable[_Union[TopicPlan, _Mapping]]] = ..., consumer_groups: _Optional[_Iterable[_Union[GroupTranslation, _Mapping]]] = ..., conflicts: _Optional[_Iterable[str]] = ..., verified: _Optional[bool] = ..., verification: _Optional[_Iterable[_Union[PartitionVerification, _Mapping]]] = ...) -> None: ...
 
 class TopicPlan(_message.Message):
-    __slots__ = ("topic", "partitions", "messages", "bytes", "create")
+    __slots__ = ("topic", "partitions", "messages", "bytes", "create", "replication_factor", "notes")
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     PARTITIONS_FIELD_NUMBER: _ClassVar[int]
     MESSAGES_FIELD_NUMBER: _ClassVar[int]
     BYTES_FIELD_NUMBER: _ClassVar[int]
     CREATE_FIELD_NUMBER: _ClassVar[int]
+    REPLICATION_FACTOR_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
     topic: str
     partitions: int
     messages: int
     bytes: int
     create: bool
-    def __init__(self, topic: _Optional[str] = ..., partitions: _Optional[int] = ..., messages: _Optional[int] = ..., bytes: _Optional[int] = ..., create: _Optional[bool] = ...) -> None: ...
+    replication_factor: int
+    notes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, topic: _Optional[str] = ..., partitions: _Optional[int] = ..., messages: _Optional[int] = ..., bytes: _Optional[int] = ..., create: _Optional[bool] = ..., replication_factor: _Optional[int] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class GroupTranslation(_message.Message):
     __slots__ = ("group_id", "offsets")
