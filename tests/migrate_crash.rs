@@ -32,14 +32,21 @@ const RECORDS: i32 = 90_000;
 struct Lkm {
     child: Child,
     addr: SocketAddr,
+    /// Settings every start of this lkm gets (the runtime).
+    base: Vec<(String, String)>,
 }
 
 impl Lkm {
-    fn start(dir: &Path) -> Lkm {
-        Self::start_with(dir, &[])
+    fn start_with(dir: &Path, settings: &[(&str, &str)]) -> Lkm {
+        Self::start_on(dir, Vec::new(), settings)
     }
 
-    fn start_with(dir: &Path, settings: &[(&str, &str)]) -> Lkm {
+    /// lkm again on the same data directory, with the same base settings.
+    fn again(&self, dir: &Path, settings: &[(&str, &str)]) -> Lkm {
+        Self::start_on(dir, self.base.clone(), settings)
+    }
+
+    fn start_on(dir: &Path, base: Vec<(String, String)>, settings: &[(&str, &str)]) -> Lkm {
         let config = dir.join("lkm.toml");
         std::fs::write(&config, "").unwrap();
         static STARTS: AtomicUsize = AtomicUsize::new(0);
@@ -62,6 +69,7 @@ impl Lkm {
             .env("LKM_KAFKA_HOME", common::kafka_home().unwrap())
             .env("LKM_KAFKA_JVM_OPTIONS", common::TEST_JVM_OPTIONS)
             .env("LKM_LOG_FORMAT", "json")
+            .envs(base.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .envs(settings.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -85,7 +93,7 @@ impl Lkm {
         let addr = rx
             .recv_timeout(Duration::from_secs(60))
             .expect("lkm serve printed its address");
-        Lkm { child, addr }
+        Lkm { child, addr, base }
     }
 
     fn running(&mut self) -> bool {
@@ -211,10 +219,10 @@ fn target_records(watcher: &BaseConsumer, topic: &str) -> i64 {
         .sum()
 }
 
-async fn create_cluster(lkm: &Lkm, name: &str) -> Cluster {
+async fn create_cluster(lkm: &Lkm, req: CreateClusterRequest) -> Cluster {
     let mut g = ClusterServiceClient::new(lkm.channel().await);
     let c = g
-        .create_cluster(common::broker_cluster(name, "sqlite"))
+        .create_cluster(req)
         .await
         .unwrap()
         .into_inner()
@@ -236,10 +244,14 @@ async fn operation(lkm: &Lkm, id: &str) -> Option<Operation> {
 }
 
 async fn migrate(lkm: &Lkm, topic: &str) -> Operation {
+    migrate_between(lkm, "src", "dst", topic).await
+}
+
+async fn migrate_between(lkm: &Lkm, src: &str, dst: &str, topic: &str) -> Operation {
     OperationServiceClient::new(lkm.channel().await)
         .migrate_data(MigrateDataRequest {
-            source_cluster_id: "src".into(),
-            target_cluster_id: "dst".into(),
+            source_cluster_id: src.into(),
+            target_cluster_id: dst.into(),
             topics: vec![topic.into()],
             include_consumer_groups: true,
             ..Default::default()
@@ -300,13 +312,14 @@ async fn kill_at(
     for (i, &wanted) in thresholds.iter().enumerate() {
         if i > 0 {
             // Checkpoints every 200 ms: kills also land between a checkpoint and the next.
-            lkm = Lkm::start_with(dir, &[("LKM_OPERATION_CHECKPOINT_MS", "200")]);
+            lkm = lkm.again(dir, &[("LKM_OPERATION_CHECKPOINT_MS", "200")]);
         }
         let threshold = kills
             .last()
             .map_or(wanted, |(there, _)| wanted.max(there + 1));
         let deadline = Instant::now() + Duration::from_secs(120);
         let mut ops = OperationServiceClient::new(lkm.channel().await);
+        let mut last = None;
         for poll in 0u64.. {
             let there = target_records(watcher, topic);
             if there >= threshold {
@@ -316,7 +329,7 @@ async fn kill_at(
             }
             assert!(
                 Instant::now() < deadline,
-                "the copy stalled below {threshold}"
+                "the copy stalled below {threshold}: {last:?}"
             );
             if poll % 20 != 19 {
                 tokio::time::sleep(Duration::from_millis(2)).await;
@@ -339,6 +352,7 @@ async fn kill_at(
                 );
                 return (lkm, kills);
             }
+            last = op.progress;
         }
     }
     (lkm, kills)
@@ -355,8 +369,8 @@ async fn a_migration_killed_at_many_points_ends_exact() {
     // The first lkm checkpoints only at the end: the first kill comes before its first
     // progress checkpoint, with records on the target. The others checkpoint every second.
     let lkm = Lkm::start_with(dir.path(), &[("LKM_OPERATION_CHECKPOINT_MS", "3600000")]);
-    let src = create_cluster(&lkm, "src").await;
-    let dst = create_cluster(&lkm, "dst").await;
+    let src = create_cluster(&lkm, common::broker_cluster("src", "sqlite")).await;
+    let dst = create_cluster(&lkm, common::broker_cluster("dst", "sqlite")).await;
     let (sb, db) = (
         src.endpoints["kafka"].clone(),
         dst.endpoints["kafka"].clone(),
@@ -403,7 +417,7 @@ async fn a_migration_killed_at_many_points_ends_exact() {
         .collect();
     let (mut lkm, kills) = kill_at(dir.path(), lkm, &op.id, TOPIC, &watcher, &thresholds).await;
     if !lkm.running() {
-        lkm = Lkm::start(dir.path());
+        lkm = lkm.again(dir.path(), &[]);
     }
     eprintln!("kills (records on the target, records checkpointed): {kills:?}");
     assert!(
@@ -501,7 +515,7 @@ async fn a_migration_killed_at_many_points_ends_exact() {
     let watcher = consumer(&db, "lkm-test-watcher");
     let op = migrate(&lkm, tampered).await;
     // The kill comes with the first records on the target (no progress checkpoint yet).
-    let (_, kills) = kill_at(dir.path(), lkm, &op.id, tampered, &watcher, &[1]).await;
+    let (lkm_killed, kills) = kill_at(dir.path(), lkm, &op.id, tampered, &watcher, &[1]).await;
     assert_eq!(kills.len(), 1, "killed during the second copy");
     let b = db.clone();
     tokio::task::spawn_blocking(move || {
@@ -518,7 +532,7 @@ async fn a_migration_killed_at_many_points_ends_exact() {
     })
     .await
     .unwrap();
-    let lkm = Lkm::start(dir.path());
+    let lkm = lkm_killed.again(dir.path(), &[]);
     let done = wait_end(&lkm, &op.id).await;
     assert_eq!(done.status(), OperationStatus::Failed, "{done:?}");
     assert!(
