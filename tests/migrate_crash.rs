@@ -76,6 +76,7 @@ impl Lkm {
         let mut child = cmd.spawn().unwrap();
         // The address is in the "serving" log line; the rest of the log goes to a file.
         let stderr = child.stderr.take().unwrap();
+        let log_path = log.clone();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut out = std::fs::File::create(&log).unwrap();
@@ -92,7 +93,13 @@ impl Lkm {
         });
         let addr = rx
             .recv_timeout(Duration::from_secs(60))
-            .expect("lkm serve printed its address");
+            .unwrap_or_else(|e| {
+                let _ = child.wait();
+                panic!(
+                    "lkm serve printed no address ({e}): {}",
+                    std::fs::read_to_string(&log_path).unwrap_or_default()
+                )
+            });
         Lkm { child, addr, base }
     }
 
@@ -564,4 +571,120 @@ async fn a_migration_killed_at_many_points_ends_exact() {
         .unwrap();
     }
     drop(lkm);
+}
+
+/// The same into a Docker-runtime cluster: lkm runs Kafka containers (the test image with
+/// the apache/kafka contract), is killed at several points of a copy between two of them, and
+/// is started again each time; the containers outlive every kill.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_migration_between_docker_clusters_killed_mid_way_ends_exact() {
+    const IMAGE: &str = "lkm-test/kafka:4.1.0";
+    if !common::docker_available() || !common::docker_has_image(IMAGE) || common::kcat().is_none() {
+        common::skip("needs Docker, the Kafka test image (scripts/build-kafka-image) and kcat");
+        return;
+    }
+    let prefix = common::unique_name("crash");
+    let _containers = common::DockerGuard(prefix.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let lkm = Lkm::start_on(
+        dir.path(),
+        vec![
+            ("LKM_RUNTIME".into(), "docker".into()),
+            ("LKM_ALLOWED_IMAGES".into(), format!("[\"{IMAGE}\"]")),
+        ],
+        &[("LKM_OPERATION_CHECKPOINT_MS", "3600000")],
+    );
+    let (src_name, dst_name) = (format!("{prefix}-src"), format!("{prefix}-dst"));
+    let kafka = |name: &str| CreateClusterRequest {
+        name: name.into(),
+        template_id: "testing".into(),
+        kafka_config: Some(KafkaConfig {
+            image: Some(IMAGE.into()),
+            heap_size: Some(common::TEST_HEAP.into()),
+            ..Default::default()
+        }),
+        rest_proxy_config: Some(RestProxyConfig {
+            enabled: Some(false),
+            ..Default::default()
+        }),
+        ui_config: Some(UiConfig {
+            enabled: Some(false),
+            ..Default::default()
+        }),
+        auto_start: Some(true),
+        ..Default::default()
+    };
+    let src = create_cluster(&lkm, kafka(&src_name)).await;
+    let dst = create_cluster(&lkm, kafka(&dst_name)).await;
+    let (sb, db) = (
+        src.endpoints["kafka"].clone(),
+        dst.endpoints["kafka"].clone(),
+    );
+    for cluster in [&src_name, &dst_name] {
+        ClusterServiceClient::new(lkm.channel().await)
+            .create_topic(CreateTopicRequest {
+                cluster_id: cluster.clone(),
+                name: TOPIC.into(),
+                partitions: Some(PARTITIONS),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    let b = sb.clone();
+    tokio::task::spawn_blocking(move || {
+        fill(&b, TOPIC, RECORDS);
+        commit(&b, "g-docker", &[(0, 100), (1, 0), (2, 2000)]);
+    })
+    .await
+    .unwrap();
+    let watcher = consumer(&db, "lkm-test-watcher");
+    let op = migrate_between(&lkm, &src_name, &dst_name, TOPIC).await;
+    let total = i64::from(RECORDS);
+    let thresholds: Vec<i64> = [0, 30, 60, 100]
+        .iter()
+        .map(|pct| (total * pct / 100).max(1))
+        .collect();
+    let (mut lkm, kills) = kill_at(dir.path(), lkm, &op.id, TOPIC, &watcher, &thresholds).await;
+    eprintln!("kills (records on the target, records checkpointed): {kills:?}");
+    assert!(
+        kills.len() >= 3,
+        "killed at only {} points: {kills:?}",
+        kills.len()
+    );
+    assert!(
+        kills
+            .first()
+            .is_some_and(|(there, (saved, _))| *saved == 0 && *there > 0),
+        "the first kill came before the first checkpoint: {kills:?}"
+    );
+    if !lkm.running() {
+        lkm = lkm.again(dir.path(), &[]);
+    }
+    let done = wait_end(&lkm, &op.id).await;
+    assert_eq!(
+        done.status(),
+        OperationStatus::Succeeded,
+        "{}",
+        done.error_message
+    );
+    let source = dump(&sb, TOPIC);
+    assert_eq!(source.len(), RECORDS as usize);
+    assert_eq!(dump(&db, TOPIC), source);
+    let (b, s) = (db.clone(), sb.clone());
+    tokio::task::spawn_blocking(move || {
+        assert_eq!(committed(&b, "g-docker"), committed(&s, "g-docker"));
+    })
+    .await
+    .unwrap();
+    let mut g = ClusterServiceClient::new(lkm.channel().await);
+    for name in [&src_name, &dst_name] {
+        g.delete_cluster(DeleteClusterRequest {
+            cluster_id: name.clone(),
+            force: true,
+            keep_data: false,
+        })
+        .await
+        .unwrap();
+    }
 }
