@@ -355,3 +355,87 @@ async fn three_brokers_and_three_controllers_replicate_in_containers() {
         .expect("delete ended");
     env.finish().await;
 }
+
+/// The compose export of a three-broker cluster, run with docker-compose (not by lkm): an
+/// equivalent cluster a client can use, then torn down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_compose_export_runs() {
+    let compose_works = std::process::Command::new("docker-compose")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !compose_works {
+        skip("docker-compose is not installed");
+        return;
+    }
+    let Some(env) = docker_kafka_env().await else {
+        return;
+    };
+    let name = unique_name("dcompose");
+    let _guard = DockerGuard(name.clone());
+    let mut req = request(&name, "testing", Some(3));
+    req.auto_start = Some(false);
+    let c = env
+        .server
+        .clusters()
+        .await
+        .create_cluster(req)
+        .await
+        .unwrap()
+        .into_inner()
+        .cluster
+        .unwrap();
+    let v: serde_json::Value = reqwest::get(env.server.rest(&format!("/clusters/{name}/compose")))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let file = env.dir.path().join("docker-compose.yml");
+    std::fs::write(&file, v["yaml"].as_str().unwrap()).unwrap();
+    let compose = |args: &[&str]| {
+        let out = std::process::Command::new("docker-compose")
+            .args(["-p", &name, "-f"])
+            .arg(&file)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    /// Tears the project down even when an assertion fails.
+    struct Down<F: Fn(&[&str]) -> (bool, String)>(F);
+    impl<F: Fn(&[&str]) -> (bool, String)> Drop for Down<F> {
+        fn drop(&mut self) {
+            let (ok, err) = (self.0)(&["down", "-v", "--timeout", "10"]);
+            assert!(ok || std::thread::panicking(), "docker-compose down: {err}");
+        }
+    }
+    let down = Down(compose);
+    let (ok, err) = (down.0)(&["up", "-d"]);
+    assert!(ok, "docker-compose up: {err}");
+
+    let bootstrap = c.endpoints["kafka"].clone();
+    let listing = common::eventually(Duration::from_secs(120), || {
+        let bootstrap = bootstrap.clone();
+        async move {
+            let mut k = common::kcat()?;
+            let out = k.args(["-b", &bootstrap, "-L", "-m", "5"]).output().ok()?;
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            text.contains(" 3 brokers:").then_some(text)
+        }
+    })
+    .await
+    .expect("the composed cluster answers with its three brokers");
+    assert!(listing.contains("broker 2 at"), "{listing}");
+    kcat(
+        &["-b", &bootstrap, "-P", "-t", "composed", "-p", "0"],
+        Some("a\nb\n"),
+    );
+    assert_eq!(values(&bootstrap, "composed"), ["a", "b"]);
+    drop(down);
+    assert!(objects(&["ps", "-a"], &format!("lkm-{name}")).is_empty());
+    env.finish().await;
+}
