@@ -439,3 +439,50 @@ async fn the_compose_export_runs() {
     assert!(objects(&["ps", "-a"], &format!("lkm-{name}")).is_empty());
     env.finish().await;
 }
+
+/// An image without the entrypoint contract (one that only sleeps) given as the Kafka image:
+/// the start fails within the start timeout, naming the container, and leaves nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_image_without_the_contract_fails_the_start_and_leaves_nothing() {
+    const SLEEPER: &str = "lkm-test/sleeper:latest";
+    if !docker_available() || !docker_has_image(SLEEPER) {
+        skip("needs Docker and lkm-test/sleeper (scripts/build-test-images)");
+        return;
+    }
+    let Some(env) = Env::start_with(Db::Sqlite, |c| {
+        c.runtime = RuntimeKind::Docker;
+        c.start_timeout_secs = 8;
+    })
+    .await
+    else {
+        return;
+    };
+    let name = unique_name("dsleep");
+    let _guard = DockerGuard(name.clone());
+    let mut req = request(&name, "development", None);
+    if let Some(k) = req.kafka_config.as_mut() {
+        k.image = Some(SLEEPER.into());
+    }
+    let t = std::time::Instant::now();
+    let res = env.server.clusters().await.create_cluster(req).await;
+    let elapsed = t.elapsed();
+    let message = match res {
+        Ok(r) => {
+            let c = r.into_inner().cluster.unwrap();
+            assert_eq!(c.status(), ClusterStatus::Error, "{c:?}");
+            c.status_message
+        }
+        Err(status) => status.message().to_string(),
+    };
+    eprintln!("after {elapsed:?}: {message}");
+    assert!(elapsed < Duration::from_secs(30), "took {elapsed:?}");
+    assert!(
+        message.contains(&format!("lkm-{name}-broker-1")),
+        "{message}"
+    );
+    assert!(
+        objects(&["ps", "-a"], &format!("lkm-{name}")).is_empty(),
+        "containers left"
+    );
+    env.finish().await;
+}
