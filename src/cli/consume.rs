@@ -47,7 +47,8 @@ pub struct Args {
     /// Consume as this consumer group, committing what was read.
     #[arg(long, short = 'g')]
     pub group: Option<String>,
-    /// Without --follow: how long to wait for records [default: 1s; at most 60s].
+    /// Without --follow: how long to wait at most [default: until the partitions' end is
+    /// reached, up to 30s; from the end, 1s for new records; at most 60s].
     #[arg(long, value_parser = parse::duration)]
     pub wait: Option<Duration>,
     /// How keys are returned.

@@ -19,7 +19,11 @@ use crate::pb::{
 
 pub const DEFAULT_MAX_RECORDS: i32 = 100;
 pub const MAX_RECORDS: i32 = 10_000;
+/// From the end: how long to wait for new records by default.
 pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(1);
+/// Reading what exists: the call returns once the partitions' end is reached, so the wait
+/// only bounds a slow start (a group joining, a coordinator being elected on first use).
+pub const DEFAULT_CATCH_UP_WAIT: Duration = Duration::from_secs(30);
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
 /// A stream sends what it has at least this often while records arrive…
 const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
@@ -144,8 +148,13 @@ impl DataPlane {
             }
         };
         let max = usize::try_from(max).unwrap_or(0);
-        let wait = duration("max_wait", r.max_wait.as_ref(), DEFAULT_MAX_WAIT, MAX_WAIT)?;
         let follow = spec.start == StartAt::End;
+        let default_wait = if follow {
+            DEFAULT_MAX_WAIT
+        } else {
+            DEFAULT_CATCH_UP_WAIT
+        };
+        let wait = duration("max_wait", r.max_wait.as_ref(), default_wait, MAX_WAIT)?;
         let topic = spec.topic.clone();
         let deadline = Instant::now() + wait;
         let mut reader = Reader::open(clients, spec).await?;

@@ -1009,9 +1009,10 @@ export type ConsumeRequest = Message<"lkm.v1.ConsumeRequest"> & {
   maxRecords: number;
 
   /**
-   * Wait at most this long (default 1s, at most 60s). The call returns as soon as every
-   * partition read has reached the high watermark it had when the call started; from
-   * START_FROM_END it waits for new records, returning once some arrived and were read.
+   * Wait at most this long (at most 60s). The call returns as soon as every partition read
+   * has reached the high watermark it had when the call started (default wait 30s, which
+   * only bounds a slow start); from START_FROM_END it waits for new records, returning once
+   * some arrived and were read (default wait 1s).
    *
    * @generated from field: google.protobuf.Duration max_wait = 8;
    */
