@@ -278,11 +278,10 @@ impl AccessManager {
         if !self.enabled {
             return Ok(Principal::unrestricted());
         }
+        // Where the admin token is, is for the server's log and the CLI's hint, not for
+        // whoever calls without one.
         let unauthenticated = |why: &str| {
-            Error::Unauthenticated(format!(
-                "{why}; send 'authorization: Bearer <token>' (the admin token is in {})",
-                self.admin_token_path().display()
-            ))
+            Error::Unauthenticated(format!("{why}; send 'authorization: Bearer <token>'"))
         };
         let secret = bearer
             .map(str::trim)
