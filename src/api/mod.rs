@@ -9,3 +9,4 @@ pub mod rest;
 pub mod status;
 pub mod stream_guard;
 pub mod template_service;
+pub mod web_guard;
