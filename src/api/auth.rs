@@ -3,8 +3,8 @@
 //! in-process) all go through. It finds the caller from the bearer token, reads the first
 //! request message to learn which clusters (or operation) the call names, checks the rule of
 //! the method, records denials and changes in the audit log, and hands the caller to the
-//! service in the request's extensions. Server streams are checked again while they run
-//! (`stream_guard`).
+//! service in the request's extensions. Streams (server and client) are checked again while
+//! they run (`stream_guard`).
 
 use std::convert::Infallible;
 use std::pin::Pin;
