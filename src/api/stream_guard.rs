@@ -130,10 +130,12 @@ impl<B, C: Recheck> Guarded<B, C> {
     }
 
     async fn check_now(&mut self) -> Result<(), Status> {
-        // Marked seen first: a revocation during the check wakes the stream again.
+        // Marked seen first: a revocation during the check wakes the stream again. And the
+        // verdict is as of the check's start, so the bound counts from there.
         self.revocations.borrow_and_update();
+        let started = Instant::now();
         let verdict = self.check.recheck().await;
-        self.last_check = Instant::now();
+        self.last_check = started;
         verdict
     }
 }
