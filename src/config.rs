@@ -53,8 +53,12 @@ pub struct Config {
     /// Cluster the legacy routes (/topics, /produce, /consume) act on.
     pub default_cluster: String,
     pub log_format: LogFormat,
-    /// Origins allowed to call the API from a browser on another origin (CORS).
+    /// Origins allowed to call the API from a browser on another origin (CORS), changes
+    /// included.
     pub cors_allowed_origins: Vec<String>,
+    /// Host names lkm answers to besides loopback names and addresses and its listen
+    /// address (requests naming another host are refused: DNS rebinding).
+    pub allowed_hosts: Vec<String>,
     /// Docker engine address; empty means the local default (DOCKER_HOST or the socket).
     pub docker_host: String,
     /// tansu binary for the process runtime; empty means `tansu` on PATH.
@@ -105,6 +109,7 @@ impl Default for Config {
             default_cluster: "default".into(),
             log_format: LogFormat::Text,
             cors_allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
             docker_host: String::new(),
             tansu_binary: String::new(),
             kafka_home: std::env::var("KAFKA_HOME").unwrap_or_default(),
@@ -148,6 +153,7 @@ const ENV_KEYS: &[&str] = &[
     "default_cluster",
     "log_format",
     "cors_allowed_origins",
+    "allowed_hosts",
     "docker_host",
     "tansu_binary",
     "kafka_home",
@@ -214,6 +220,20 @@ impl Config {
                     self.listen
                 ),
             ));
+        }
+        for host in &self.allowed_hosts {
+            let bare = host
+                .parse::<http::uri::Authority>()
+                .is_ok_and(|a| a.as_str() == host && a.port().is_none() && !host.contains('@'));
+            if !bare {
+                return Err(Error::invalid(
+                    "allowed_hosts",
+                    format!(
+                        "'{}' is not a host name (no scheme, port or path)",
+                        crate::core::validate::printable(host)
+                    ),
+                ));
+            }
         }
         if self.tls_cert.is_empty() != self.tls_key.is_empty() {
             return Err(Error::invalid(

@@ -19,6 +19,7 @@ use crate::api::auth::AuthLayer;
 use crate::api::cluster_service::ClusterApi;
 use crate::api::operation_service::OperationApi;
 use crate::api::template_service::TemplateApi;
+use crate::api::web_guard::{self, WebGuard};
 use crate::config::Config;
 use crate::core::Core;
 use crate::error::{Error, Result};
@@ -81,10 +82,10 @@ pub async fn serve(
             },
         )
     });
-    let app = app(core.clone(), &config).await?;
     let addr = listener
         .local_addr()
         .map_err(|e| Error::internal(format!("listener: {e}")))?;
+    let app = app(core.clone(), &config, addr).await?;
     tracing::info!(
         %addr,
         registry = ?registry.backend(),
@@ -250,8 +251,8 @@ fn create_data_dir(config: &Config) -> Result<()> {
         })
 }
 
-/// The whole HTTP application.
-pub async fn app(core: Arc<Core>, config: &Config) -> Result<Router> {
+/// The whole HTTP application, for a listener on `bound`.
+pub async fn app(core: Arc<Core>, config: &Config, bound: std::net::SocketAddr) -> Result<Router> {
     let (health, health_service) = tonic_health::server::health_reporter();
     health
         .set_serving::<ClusterServiceServer<ClusterApi>>()
@@ -302,7 +303,15 @@ pub async fn app(core: Arc<Core>, config: &Config) -> Result<Router> {
         app = app.route_service(&format!("/{name}/{{*method}}"), grpc_and_web.clone());
     }
     let app = app.merge(crate::api::dashboard::router());
-    let mut app = app.fallback(not_found).layer(TraceLayer::new_for_http());
+    // Inside CORS: an allowed origin can read why a request was refused.
+    let guard = Arc::new(WebGuard::new(config, bound));
+    let mut app = app
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            guard,
+            web_guard::check,
+        ))
+        .layer(TraceLayer::new_for_http());
     if !config.cors_allowed_origins.is_empty() {
         let origins: Vec<HeaderValue> = config
             .cors_allowed_origins

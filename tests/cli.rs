@@ -674,6 +674,13 @@ async fn failures_exit_non_zero_with_the_servers_message() {
         let refused = without.run(&["clusters", "list"]).await;
         assert_eq!(refused.code, 1, "{refused:?}");
         assert!(refused.stderr.contains("UNAUTHENTICATED"), "{refused:?}");
+        // The server's answer no longer says where its token file is; the CLI's hint names
+        // the file it looked for.
+        let looked_for = without.data_dir.join("admin.token");
+        assert!(
+            refused.stderr.contains(&looked_for.display().to_string()),
+            "{refused:?}"
+        );
         let wrong = Lkm {
             token: Some("not-the-token".into()),
             server: lkm.server.clone(),

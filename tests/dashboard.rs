@@ -153,6 +153,7 @@ async fn page_and_assets_are_served_and_rest_routes_still_answer_json() {
     ] {
         let res = http
             .request(method.parse().unwrap(), env.server.rest(path))
+            .header("content-type", "application/json")
             .body(if method == "POST" {
                 r#"{"topic": "x", "records": [{"value": {"text": "v"}}]}"#
             } else {
@@ -195,6 +196,7 @@ async fn page_and_assets_are_served_and_rest_routes_still_answer_json() {
 
     let res = http
         .post(env.server.rest("/clusters"))
+        .header("content-type", "application/json")
         .body(r#"{"name": "Not Valid"}"#)
         .send()
         .await

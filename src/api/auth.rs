@@ -3,7 +3,8 @@
 //! in-process) all go through. It finds the caller from the bearer token, reads the first
 //! request message to learn which clusters (or operation) the call names, checks the rule of
 //! the method, records denials and changes in the audit log, and hands the caller to the
-//! service in the request's extensions.
+//! service in the request's extensions. Streams (server and client) are checked again while
+//! they run (`stream_guard`).
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -12,12 +13,14 @@ use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
+use futures::future::BoxFuture;
 use http::{Request, Response};
 use http_body_util::BodyExt;
-use prost_reflect::{DescriptorPool, DynamicMessage, Value};
+use prost_reflect::{DescriptorPool, DynamicMessage, MethodDescriptor, Value};
 use tonic::Status;
 use tower::{Layer, Service};
 
+use super::stream_guard;
 use crate::core::Core;
 use crate::core::access::{self, Principal};
 use crate::error::Error;
@@ -43,6 +46,9 @@ struct Rule {
     admin: bool,
     /// Recorded in the audit log when it succeeds too.
     mutating: bool,
+    /// What it answers is filtered by the caller's grants as they were when it started (a
+    /// watch): a stream that loses one of them ends.
+    filtered: bool,
 }
 
 const fn on(clusters: &'static [(&'static str, &'static str)]) -> Rule {
@@ -53,6 +59,7 @@ const fn on(clusters: &'static [(&'static str, &'static str)]) -> Rule {
         operation: None,
         admin: false,
         mutating: false,
+        filtered: false,
     }
 }
 
@@ -86,9 +93,13 @@ fn rule(method: &str) -> Option<Rule> {
             new_cluster: true,
             ..on(&[])
         }),
-        "lkm.v1.ClusterService/ListClusters"
-        | "lkm.v1.ClusterService/WatchClusters"
-        | "lkm.v1.ClusterService/GetHostResources" => AUTHENTICATED,
+        "lkm.v1.ClusterService/ListClusters" | "lkm.v1.ClusterService/GetHostResources" => {
+            AUTHENTICATED
+        }
+        "lkm.v1.ClusterService/WatchClusters" => Rule {
+            filtered: true,
+            ..AUTHENTICATED
+        },
         "lkm.v1.ClusterService/GetCluster"
         | "lkm.v1.ClusterService/GetClusterStatus"
         | "lkm.v1.ClusterService/GetClusterCompose" => on(&[(C, VIEW)]),
@@ -240,6 +251,9 @@ where
     if PUBLIC.iter().any(|p| method.starts_with(p)) {
         return call(&mut inner, req).await;
     }
+    // Subscribed before the caller is checked: a revocation after the check reaches the
+    // stream the call may open.
+    let revocations = core.access.revocations();
     let bearer = req
         .headers()
         .get(http::header::AUTHORIZATION)
@@ -269,7 +283,8 @@ where
         Err(status) => return refuse(req, status).await,
     };
     *req.body_mut() = body;
-    let message = first.and_then(|bytes| decode(&pool, &method, bytes));
+    let descriptor = method_descriptor(&pool, &method);
+    let message = first.and_then(|bytes| decode(descriptor.as_ref(), bytes));
     let decision = decide(&core, &principal, &method, rule, message.as_ref()).await;
     let (cluster_ids, operation_id) = match decision {
         Ok(named) => named,
@@ -281,8 +296,32 @@ where
         }
     };
     let who = principal.name.clone();
+    // Streams are checked again while they run: requests (client streams) as they come,
+    // responses (server streams) as they go.
+    let (client_streams, server_streams) = descriptor.as_ref().map_or((false, false), |d| {
+        (d.is_client_streaming(), d.is_server_streaming())
+    });
+    let open = (core.access.enabled() && (client_streams || server_streams)).then(|| OpenStream {
+        core: core.clone(),
+        bearer,
+        principal: who.clone(),
+        grants: principal.grants.iter().map(|g| g.id.clone()).collect(),
+        method: method.clone(),
+        rule,
+        message,
+    });
     req.extensions_mut().insert(principal);
+    if let Some(open) = open.as_ref().filter(|_| client_streams) {
+        let body = std::mem::take(req.body_mut());
+        *req.body_mut() = stream_guard::request(body, open.clone(), revocations.clone());
+    }
     let res = call(&mut inner, req).await;
+    // A server stream that started (no trailers-only status).
+    if let Some(open) = open.filter(|_| server_streams)
+        && Status::from_header_map(res.headers()).is_none()
+    {
+        return res.map(|body| stream_guard::response(body, open, revocations));
+    }
     if rule.mutating {
         let outcome =
             Status::from_header_map(res.headers()).filter(|s| s.code() != tonic::Code::Ok);
@@ -386,13 +425,83 @@ async fn peek(body: &mut axum::body::Body) -> Result<(Option<Bytes>, axum::body:
     Ok((first, rest))
 }
 
-fn decode(pool: &DescriptorPool, method: &str, bytes: Bytes) -> Option<DynamicMessage> {
+fn method_descriptor(pool: &DescriptorPool, method: &str) -> Option<MethodDescriptor> {
     let (service, name) = method.split_once('/')?;
-    let m = pool
-        .get_service_by_name(service)?
+    pool.get_service_by_name(service)?
         .methods()
-        .find(|m| m.name() == name)?;
-    DynamicMessage::decode(m.input(), bytes).ok()
+        .find(|m| m.name() == name)
+}
+
+fn decode(method: Option<&MethodDescriptor>, bytes: Bytes) -> Option<DynamicMessage> {
+    DynamicMessage::decode(method?.input(), bytes).ok()
+}
+
+/// The caller of an open stream, as it started: checked again while the stream runs,
+/// by the same rule as at its start, with the token and grants as they are now.
+#[derive(Clone)]
+struct OpenStream {
+    core: Arc<Core>,
+    bearer: Option<String>,
+    principal: String,
+    /// Ids of the grants the caller had when the stream started.
+    grants: Vec<String>,
+    method: String,
+    rule: Rule,
+    message: Option<DynamicMessage>,
+}
+
+impl OpenStream {
+    /// Ok while the caller may still receive the stream; who, what the call names and why
+    /// not otherwise.
+    async fn verdict(&self) -> Result<(), (String, Named, Error)> {
+        let none = || (Vec::new(), String::new());
+        let p = match self.core.access.authenticate(self.bearer.as_deref()).await {
+            Ok(p) => p,
+            Err(e) => return Err((self.principal.clone(), none(), e)),
+        };
+        let withdrawn = |why: String| {
+            Error::PermissionDenied(format!(
+                "{} may no longer receive this stream: {why}",
+                p.name
+            ))
+        };
+        let decision = decide(
+            &self.core,
+            &p,
+            &self.method,
+            self.rule,
+            self.message.as_ref(),
+        );
+        if let Err((named, e)) = decision.await {
+            return Err((p.name.clone(), named, withdrawn(e.to_string())));
+        }
+        let lost = self
+            .grants
+            .iter()
+            .any(|id| !p.grants.iter().any(|g| g.id == *id));
+        if self.rule.filtered && lost {
+            let why = "a grant it was opened with was revoked; watch again for what remains";
+            return Err((p.name.clone(), none(), withdrawn(why.into())));
+        }
+        Ok(())
+    }
+}
+
+impl stream_guard::Recheck for OpenStream {
+    fn recheck(&self) -> BoxFuture<'_, Result<(), Status>> {
+        Box::pin(async move {
+            let (who, named, e) = match self.verdict().await {
+                Ok(()) => return Ok(()),
+                Err(refused) => refused,
+            };
+            tracing::info!(principal = %who, method = %self.method, reason = %e, "ended an open stream");
+            self.core
+                .access
+                .record(event(&who, &self.method, &named.0, &named.1, &e))
+                .await;
+            Err(e.into())
+        })
+    }
 }
 
 /// String values of a (string or repeated string) field.

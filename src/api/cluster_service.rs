@@ -299,11 +299,14 @@ impl ClusterService for ClusterApi {
         request: Request<tonic::Streaming<ProduceStreamRequest>>,
     ) -> GrpcResult<ProduceStreamResponse> {
         let messages = request.into_inner().map(|m| {
-            m.map_err(|status| {
-                Error::invalid(
+            m.map_err(|status| match status.code() {
+                // The caller's access went mid-stream (see stream_guard).
+                tonic::Code::Unauthenticated => Error::Unauthenticated(status.message().into()),
+                tonic::Code::PermissionDenied => Error::PermissionDenied(status.message().into()),
+                _ => Error::invalid(
                     "stream",
                     format!("the request stream failed: {}", status.message()),
-                )
+                ),
             })
         });
         let response = self.core.data.produce_stream(messages).await?;

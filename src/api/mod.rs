@@ -7,4 +7,6 @@ pub mod dashboard;
 pub mod operation_service;
 pub mod rest;
 pub mod status;
+pub mod stream_guard;
 pub mod template_service;
+pub mod web_guard;

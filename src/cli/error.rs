@@ -74,10 +74,12 @@ impl fmt::Display for CliError {
                     )?;
                 }
                 if s.code() == Code::Unauthenticated {
+                    // The server does not say where its token file is: the CLI does.
                     write!(
                         f,
-                        "\nhint: pass --token or set LKM_TOKEN (lkm also reads admin.token in \
-                         $LKM_DATA_DIR or the default data directory)"
+                        "\nhint: pass --token or set LKM_TOKEN; without either, lkm reads {} \
+                         (admin.token in $LKM_DATA_DIR or the default data directory)",
+                        super::client::token_file().display()
                     )?;
                 }
                 Ok(())

@@ -207,6 +207,8 @@ pub struct AccessManager {
     data_dir: PathBuf,
     /// When each token's last use was recorded (written at most once a minute).
     last_touch: Mutex<HashMap<String, Instant>>,
+    /// Counts revocations of tokens and grants, for open streams to re-check their caller.
+    revocations: tokio::sync::watch::Sender<u64>,
 }
 
 impl AccessManager {
@@ -216,11 +218,21 @@ impl AccessManager {
             enabled,
             data_dir: data_dir.to_path_buf(),
             last_touch: Mutex::new(HashMap::new()),
+            revocations: tokio::sync::watch::Sender::new(0),
         }
     }
 
     pub fn enabled(&self) -> bool {
         self.enabled
+    }
+
+    /// Changes whenever a token or grant is revoked.
+    pub fn revocations(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.revocations.subscribe()
+    }
+
+    fn revoked(&self) {
+        self.revocations.send_modify(|n| *n += 1);
     }
 
     pub fn admin_token_path(&self) -> PathBuf {
@@ -266,11 +278,10 @@ impl AccessManager {
         if !self.enabled {
             return Ok(Principal::unrestricted());
         }
+        // Where the admin token is, is for the server's log and the CLI's hint, not for
+        // whoever calls without one.
         let unauthenticated = |why: &str| {
-            Error::Unauthenticated(format!(
-                "{why}; send 'authorization: Bearer <token>' (the admin token is in {})",
-                self.admin_token_path().display()
-            ))
+            Error::Unauthenticated(format!("{why}; send 'authorization: Bearer <token>'"))
         };
         let secret = bearer
             .map(str::trim)
@@ -381,6 +392,7 @@ impl AccessManager {
         if t.revoked_at.is_none() {
             t.revoked_at = Some(time::now());
             self.registry.save_token(&t).await?;
+            self.revoked();
         }
         Ok(t)
     }
@@ -445,6 +457,7 @@ impl AccessManager {
                 ),
             ));
         }
+        self.revoked();
         Ok(())
     }
 

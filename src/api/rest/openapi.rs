@@ -65,7 +65,11 @@ pub fn document(pool: &DescriptorPool, bindings: &[Binding]) -> Value {
                 gRPC code to. Server-streaming RPCs answer with Server-Sent Events (one \
                 `message` event per response message, an `error` event carrying a \
                 google.rpc.Status if the stream fails); client-streaming RPCs take \
-                newline-delimited JSON, one request message per line.",
+                newline-delimited JSON, one request message per line. A request body must be \
+                `application/json` (`application/x-ndjson` for client streams): anything else \
+                is refused with 415. A request naming a Host lkm does not serve, or changing \
+                something (POST, PUT, PATCH, DELETE) from a foreign Origin, is refused with \
+                403.",
         },
         "paths": paths,
         "components": {
