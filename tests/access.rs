@@ -446,9 +446,10 @@ fn matrix() -> Vec<Case> {
 /// Expected outcome: None when allowed, else the denial (code, reason).
 fn expected(who: &str, needs: &[(&str, &str)]) -> Option<(Code, &'static str)> {
     for (action, cluster) in needs {
-        // An operation from dev1 to prod1: seen by who sees either, run by who runs prod1.
+        // An operation from dev1 to prod1: seen only by who sees both, run by who also runs
+        // prod1.
         if *action == "op-view" || *action == "op-run" {
-            let sees = may(who, "view", "dev1") || may(who, "view", "prod1");
+            let sees = may(who, "view", "dev1") && may(who, "view", "prod1");
             let ok = if *action == "op-view" {
                 sees
             } else {
@@ -855,6 +856,96 @@ async fn every_role_and_rpc_over_grpc_and_rest() {
                     snapshot(&env, &admin).await,
                     "{method} as {who} changed something"
                 );
+            }
+        }
+    }
+
+    // An operation is listed, read and watched only by who may view every cluster it
+    // names: carol sees dev1 only, so neither dev1 → prod1 nor prod1 → dev1 exists for her;
+    // alice (dev) sees dev1 → dev-victim.
+    let op = |source: &str, target: &str| Operation {
+        id: uuid::Uuid::now_v7().to_string(),
+        operation_type: OperationType::Migrate as i32,
+        source_cluster_id: source.to_string(),
+        target_cluster_ids: vec![target.to_string()],
+        status: OperationStatus::Running as i32,
+        created_at: Some(lkm::core::time::now()),
+        ..Default::default()
+    };
+    let victim = id("dev-victim").await;
+    let (to_prod, to_dev, within_dev) =
+        (op(&ids.0, &ids.1), op(&ids.1, &ids.0), op(&ids.0, &victim));
+    for o in [&to_prod, &to_dev, &within_dev] {
+        registry.insert_operation(o).await.unwrap();
+    }
+    for (who, sees) in [
+        ("admin", [true, true, true]),
+        ("alice", [false, false, true]),
+        ("bob", [true, true, true]),
+        ("carol", [false, false, false]),
+        ("dave", [false, false, false]),
+    ] {
+        let token = &tokens[who];
+        let listed: Vec<String> =
+            lkm::pb::operation_service_client::OperationServiceClient::new(channel.clone())
+                .list_operations(authed(
+                    token,
+                    ListOperationsRequest {
+                        page_size: 1000,
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .operations
+                .into_iter()
+                .map(|o| o.id)
+                .collect();
+        let rest_listed: Value = reqwest::Client::new()
+            .get(env.server.rest("/operations?pageSize=1000"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let rest_ids: Vec<&str> = rest_listed["operations"]
+            .as_array()
+            .map(|ops| ops.iter().filter_map(|o| o["id"].as_str()).collect())
+            .unwrap_or_default();
+        for (o, visible) in [&to_prod, &to_dev, &within_dev].into_iter().zip(sees) {
+            let route = format!("{} → {}", o.source_cluster_id, o.target_cluster_ids[0]);
+            assert_eq!(listed.contains(&o.id), visible, "{who} lists {route}");
+            assert_eq!(
+                rest_ids.contains(&o.id.as_str()),
+                visible,
+                "{who} lists {route} over REST"
+            );
+            let get = grpc_call(
+                &channel,
+                token,
+                "lkm.v1.OperationService/GetOperation",
+                &json!({"operationId": o.id}),
+            )
+            .await;
+            let want = if visible {
+                (Code::Ok, String::new())
+            } else {
+                (Code::NotFound, "OPERATION_NOT_FOUND".to_string())
+            };
+            assert_eq!(code_reason(&get).0, want.0, "{who} gets {route}");
+            if !visible {
+                assert_eq!(code_reason(&get), want, "{who} gets {route}");
+                let (http, reason) = rest_call(
+                    &env,
+                    token,
+                    "lkm.v1.OperationService/GetOperation",
+                    &json!({"operationId": o.id}),
+                )
+                .await;
+                assert_eq!((http, reason.as_str()), (404, "OPERATION_NOT_FOUND"));
             }
         }
     }

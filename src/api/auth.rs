@@ -479,16 +479,18 @@ async fn decide(
                 .chain(op.target_cluster_ids.iter().cloned())
                 .collect();
             let all: Vec<&Cluster> = source.iter().chain(targets.iter()).collect();
-            let sees = all.iter().any(|c| p.may(access::VIEW, c)) || p.is_admin();
-            // Viewing needs any of its clusters; acting needs every target (admin when the
-            // clusters are gone).
-            let ok = if action == access::VIEW {
-                sees
-            } else if targets.is_empty() {
-                p.is_admin()
-            } else {
-                targets.iter().all(|c| p.may(action, c))
-            };
+            let sees = p.sees_operation(&op, |id| {
+                all.iter().any(|c| c.id == id && p.may(access::VIEW, c))
+            });
+            // Viewing needs every one of its clusters; acting also needs the action on every
+            // target (admin when the clusters are gone).
+            let ok = sees
+                && (action == access::VIEW
+                    || if targets.is_empty() {
+                        p.is_admin()
+                    } else {
+                        targets.iter().all(|c| p.may(action, c))
+                    });
             if !ok {
                 let e = if sees {
                     denied(format!("{action} on operation {id}"))

@@ -13,7 +13,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::pb::{AuditEvent, Cluster, ClusterSelector, Grant, Token};
+use crate::pb::{AuditEvent, Cluster, ClusterSelector, Grant, Operation, Token};
 use crate::registry::Registry;
 
 use super::{time, validate};
@@ -108,6 +108,17 @@ impl Principal {
             (actions.contains(action) || actions.contains(ADMIN))
                 && selects(g.clusters.as_ref(), cluster)
         })
+    }
+
+    /// Whether the principal may see an operation: only when it may view every cluster the
+    /// operation names (its source and its targets; `may_view` answers for one cluster id,
+    /// false for a cluster that is gone), so an operation never shows a caller a cluster it
+    /// may not see. An admin sees every operation.
+    pub fn sees_operation(&self, op: &Operation, may_view: impl Fn(&str) -> bool) -> bool {
+        self.is_admin()
+            || std::iter::once(&op.source_cluster_id)
+                .chain(&op.target_cluster_ids)
+                .all(|id| may_view(id))
     }
 
     /// The actions the principal has on `cluster`.
