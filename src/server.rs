@@ -16,6 +16,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::api::access_service::AccessApi;
 use crate::api::auth::AuthLayer;
+use crate::api::auth_limit::ClientAddr;
 use crate::api::cluster_service::ClusterApi;
 use crate::api::operation_service::OperationApi;
 use crate::api::template_service::TemplateApi;
@@ -69,6 +70,21 @@ pub async fn serve(
             },
         )
     });
+    // Counts of repeated denials are written as they grow.
+    let denials = {
+        let core = core.clone();
+        spawn_every(
+            crate::core::denial_tally::REWRITE_EVERY,
+            "cannot write the audit log",
+            move || {
+                let core = core.clone();
+                async move {
+                    core.access.flush_denials().await;
+                    Ok(())
+                }
+            },
+        )
+    };
     // Running clusters are checked for dead services (0: only when asked).
     let liveness = (config.liveness_interval_secs > 0).then(|| {
         let core = core.clone();
@@ -101,9 +117,10 @@ pub async fn serve(
         watches.clusters.close_watchers();
     };
     serve_http(listener, app, tls, shutdown).await;
-    for task in [pruning, liveness].into_iter().flatten() {
+    for task in [pruning, liveness, Some(denials)].into_iter().flatten() {
         task.abort();
     }
+    core.access.flush_denials().await;
     core.operations.shutdown().await;
     registry.close().await;
     tracing::info!("lkm stopped");
@@ -173,7 +190,9 @@ async fn serve_http(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        // Every request knows its client's address (limits, audit log).
+        let service =
+            TowerToHyperService::new(axum::Extension(ClientAddr(peer)).layer(app.clone()));
         let watcher = graceful.watcher();
         let builder = builder.clone();
         let tls = tls.clone();

@@ -2,8 +2,9 @@
 //! around the gRPC services, which gRPC, gRPC-web and the REST gateway (calling the services
 //! in-process) all go through. It finds the caller from the bearer token, reads the first
 //! request message to learn which clusters (or operation) the call names, checks the rule of
-//! the method, records denials and changes in the audit log, and hands the caller to the
-//! service in the request's extensions.
+//! the method, records denials (repeats counted on one event) and changes in the audit log,
+//! and hands the caller to the service in the request's extensions. Failed authentication is
+//! rate-limited per client address (`auth_limit`).
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -18,6 +19,7 @@ use prost_reflect::{DescriptorPool, DynamicMessage, Value};
 use tonic::Status;
 use tower::{Layer, Service};
 
+use super::auth_limit::{ClientAddr, FailedAuthLimiter};
 use crate::core::Core;
 use crate::core::access::{self, Principal};
 use crate::error::Error;
@@ -166,11 +168,16 @@ pub fn has_rule(method: &str) -> bool {
 pub struct AuthLayer {
     core: Arc<Core>,
     pool: DescriptorPool,
+    limiter: Arc<FailedAuthLimiter>,
 }
 
 impl AuthLayer {
     pub fn new(core: Arc<Core>, pool: DescriptorPool) -> Self {
-        AuthLayer { core, pool }
+        AuthLayer {
+            core,
+            pool,
+            limiter: Arc::default(),
+        }
     }
 }
 
@@ -182,6 +189,7 @@ impl<S> Layer<S> for AuthLayer {
             inner,
             core: self.core.clone(),
             pool: self.pool.clone(),
+            limiter: self.limiter.clone(),
         }
     }
 }
@@ -191,6 +199,7 @@ pub struct Auth<S> {
     inner: S,
     core: Arc<Core>,
     pool: DescriptorPool,
+    limiter: Arc<FailedAuthLimiter>,
 }
 
 type Reply = Response<tonic::body::Body>;
@@ -217,8 +226,11 @@ where
         // The ready service goes with the call; a clone stays for the next one.
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
-        let (core, pool) = (self.core.clone(), self.pool.clone());
-        Box::pin(async move { Ok(handle(inner, core, pool, req.map(axum::body::Body::new)).await) })
+        let (core, pool, limiter) = (self.core.clone(), self.pool.clone(), self.limiter.clone());
+        Box::pin(async move {
+            let req = req.map(axum::body::Body::new);
+            Ok(handle(inner, core, pool, &limiter, req).await)
+        })
     }
 }
 
@@ -231,6 +243,7 @@ async fn handle<S>(
     mut inner: S,
     core: Arc<Core>,
     pool: DescriptorPool,
+    limiter: &FailedAuthLimiter,
     mut req: Request<axum::body::Body>,
 ) -> Reply
 where
@@ -249,11 +262,29 @@ where
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(str::to_string);
+    let client = req.extensions().get::<ClientAddr>().map(|c| c.0.ip());
+    let client_address = client.map(|ip| ip.to_string()).unwrap_or_default();
     let principal = match core.access.authenticate(bearer.as_deref()).await {
         Ok(p) => p,
         Err(e) => {
+            // Failures only spend the address's allowance: a valid token always passes.
+            let e = match client.and_then(|ip| limiter.fail(ip).map(|wait| (ip, wait))) {
+                Some((ip, wait)) => Error::RateLimited {
+                    reason: "TOO_MANY_FAILED_AUTHENTICATIONS",
+                    message: format!(
+                        "too many failed authentications from {ip}; try again in {} s",
+                        wait.as_secs().max(1)
+                    ),
+                    retry_after: wait,
+                },
+                None => e,
+            };
+            let denial = event("anonymous", &method, &[], "", &e);
             core.access
-                .record(event("anonymous", &method, &[], "", &e))
+                .record_denial(AuditEvent {
+                    client_address,
+                    ..denial
+                })
                 .await;
             return refuse(req, e.into()).await;
         }
@@ -274,8 +305,12 @@ where
     let (cluster_ids, operation_id) = match decision {
         Ok(named) => named,
         Err((named, e)) => {
+            let denial = event(&principal.name, &method, &named.0, &named.1, &e);
             core.access
-                .record(event(&principal.name, &method, &named.0, &named.1, &e))
+                .record_denial(AuditEvent {
+                    client_address,
+                    ..denial
+                })
                 .await;
             return refuse(req, e.into()).await;
         }
@@ -298,6 +333,7 @@ where
                 operation_id,
                 outcome: code,
                 message,
+                client_address,
                 ..Default::default()
             })
             .await;

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::pb::{AuditEvent, Cluster, ClusterSelector, Grant, Operation, Token};
 use crate::registry::Registry;
 
+use super::denial_tally::DenialTally;
 use super::{time, validate};
 
 pub const VIEW: &str = "view";
@@ -218,6 +219,8 @@ pub struct AccessManager {
     data_dir: PathBuf,
     /// When each token's last use was recorded (written at most once a minute).
     last_touch: Mutex<HashMap<String, Instant>>,
+    /// Repeated denials being counted.
+    denials: DenialTally,
 }
 
 impl AccessManager {
@@ -227,6 +230,7 @@ impl AccessManager {
             enabled,
             data_dir: data_dir.to_path_buf(),
             last_touch: Mutex::new(HashMap::new()),
+            denials: DenialTally::default(),
         }
     }
 
@@ -468,9 +472,35 @@ impl AccessManager {
         let event = AuditEvent {
             id: uuid::Uuid::now_v7().to_string(),
             time: Some(time::now()),
+            count: 1,
             ..event
         };
-        if let Err(e) = self.registry.insert_audit(&event).await {
+        self.write_audit(&event).await;
+    }
+
+    /// Records a denied call: repeats of the same denial by the same client are counted on
+    /// one event (see `denial_tally`), so denials cannot grow the log a row per call.
+    pub async fn record_denial(&self, event: AuditEvent) {
+        let event = AuditEvent {
+            id: uuid::Uuid::now_v7().to_string(),
+            time: Some(time::now()),
+            ..event
+        };
+        for e in self.denials.add(event, Instant::now()) {
+            self.write_audit(&e).await;
+        }
+    }
+
+    /// Writes the counts of repeated denials that grew since they were last written (the
+    /// server calls this every `denial_tally::REWRITE_EVERY`, and on shutdown).
+    pub async fn flush_denials(&self) {
+        for e in self.denials.due(Instant::now()) {
+            self.write_audit(&e).await;
+        }
+    }
+
+    async fn write_audit(&self, event: &AuditEvent) {
+        if let Err(e) = self.registry.write_audit(event).await {
             tracing::error!(error = %e, method = %event.method, "cannot write the audit log");
         }
     }

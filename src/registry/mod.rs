@@ -489,16 +489,23 @@ impl Registry {
         Ok(())
     }
 
-    pub async fn insert_audit(&self, e: &AuditEvent) -> Result<()> {
-        sqlx::query("INSERT INTO audit_events (id, time_ms, principal, cluster_ids, body) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&e.id)
-            .bind(millis(&e.time))
-            .bind(&e.principal)
-            .bind(e.cluster_ids.join(","))
-            .bind(e.encode_to_vec())
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
+    /// Writes an audit event, or rewrites the one with its id when this has a higher count
+    /// (a tally of repeated denials; writes of one tally may arrive out of order).
+    pub async fn write_audit(&self, e: &AuditEvent) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_events (id, time_ms, principal, cluster_ids, body, repeats) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body, repeats = excluded.repeats \
+             WHERE audit_events.repeats < excluded.repeats",
+        )
+        .bind(&e.id)
+        .bind(millis(&e.time))
+        .bind(&e.principal)
+        .bind(e.cluster_ids.join(","))
+        .bind(e.encode_to_vec())
+        .bind(e.count.max(1))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
         Ok(())
     }
 
