@@ -56,7 +56,10 @@ pub async fn serve(
     let runtime = crate::runtime::select(&config).await?;
     let core = Arc::new(Core::new(&config, registry.clone(), runtime));
     core.recover(&config.default_bootstrap).await?;
-    core.access.prune_audit(config.audit_retention_days).await?;
+    // A registry that takes no writes (read-only) still serves reads.
+    if let Err(e) = core.access.prune_audit(config.audit_retention_days).await {
+        tracing::warn!(error = %e, "cannot prune the audit log");
+    }
     // The audit log is pruned hourly (and was just now), unless kept forever.
     let retention = config.audit_retention_days;
     let pruning = (retention > 0).then(|| {
@@ -70,6 +73,18 @@ pub async fn serve(
             },
         )
     });
+    // A registry file removed or replaced under lkm is noticed (and logged) within a second.
+    let registry_probe = {
+        let registry = registry.clone();
+        spawn_every(
+            std::time::Duration::from_secs(1),
+            "cannot check the registry file",
+            move || {
+                registry.probe_file();
+                async { Ok(()) }
+            },
+        )
+    };
     // Counts of repeated denials are written as they grow.
     let denials = {
         let core = core.clone();
@@ -117,7 +132,10 @@ pub async fn serve(
         watches.clusters.close_watchers();
     };
     serve_http(listener, app, tls, shutdown).await;
-    for task in [pruning, liveness, Some(denials)].into_iter().flatten() {
+    for task in [pruning, liveness, Some(denials), Some(registry_probe)]
+        .into_iter()
+        .flatten()
+    {
         task.abort();
     }
     core.access.flush_denials().await;
