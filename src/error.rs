@@ -39,6 +39,13 @@ pub enum Error {
         reason: &'static str,
         message: String,
     },
+    /// Too many calls of a kind from one client; it may try again after `retry_after`.
+    #[error("{message}")]
+    RateLimited {
+        reason: &'static str,
+        message: String,
+        retry_after: std::time::Duration,
+    },
     /// The request itself is wrong; `field` names the offending field (proto path).
     #[error("{field}: {message}")]
     InvalidArgument { field: String, message: String },
@@ -103,6 +110,7 @@ impl Error {
             Error::GroupNotFound(_) => "GROUP_NOT_FOUND",
             Error::PortAllocation(_) => "PORTS_EXHAUSTED",
             Error::ResourceExhausted { reason, .. } => reason,
+            Error::RateLimited { reason, .. } => reason,
             Error::InvalidArgument { .. } => "INVALID_ARGUMENT",
             Error::FailedPrecondition { reason, .. } => reason,
             Error::CrossClusterOperation(_) => "CROSS_CLUSTER_OPERATION_FAILED",

@@ -16,6 +16,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::api::access_service::AccessApi;
 use crate::api::auth::AuthLayer;
+use crate::api::auth_limit::ClientAddr;
 use crate::api::cluster_service::ClusterApi;
 use crate::api::operation_service::OperationApi;
 use crate::api::template_service::TemplateApi;
@@ -56,7 +57,10 @@ pub async fn serve(
     let runtime = crate::runtime::select(&config).await?;
     let core = Arc::new(Core::new(&config, registry.clone(), runtime));
     core.recover(&config.default_bootstrap).await?;
-    core.access.prune_audit(config.audit_retention_days).await?;
+    // A registry that takes no writes (read-only) still serves reads.
+    if let Err(e) = core.access.prune_audit(config.audit_retention_days).await {
+        tracing::warn!(error = %e, "cannot prune the audit log");
+    }
     // The audit log is pruned hourly (and was just now), unless kept forever.
     let retention = config.audit_retention_days;
     let pruning = (retention > 0).then(|| {
@@ -70,6 +74,33 @@ pub async fn serve(
             },
         )
     });
+    // A registry file removed or replaced under lkm is noticed (and logged) within a second.
+    let registry_probe = {
+        let registry = registry.clone();
+        spawn_every(
+            std::time::Duration::from_secs(1),
+            "cannot check the registry file",
+            move || {
+                registry.probe_file();
+                async { Ok(()) }
+            },
+        )
+    };
+    // Counts of repeated denials are written as they grow.
+    let denials = {
+        let core = core.clone();
+        spawn_every(
+            crate::core::denial_tally::REWRITE_EVERY,
+            "cannot write the audit log",
+            move || {
+                let core = core.clone();
+                async move {
+                    core.access.flush_denials().await;
+                    Ok(())
+                }
+            },
+        )
+    };
     // Running clusters are checked for dead services (0: only when asked).
     let liveness = (config.liveness_interval_secs > 0).then(|| {
         let core = core.clone();
@@ -102,9 +133,13 @@ pub async fn serve(
         watches.clusters.close_watchers();
     };
     serve_http(listener, app, tls, shutdown).await;
-    for task in [pruning, liveness].into_iter().flatten() {
+    for task in [pruning, liveness, Some(denials), Some(registry_probe)]
+        .into_iter()
+        .flatten()
+    {
         task.abort();
     }
+    core.access.flush_denials().await;
     core.operations.shutdown().await;
     registry.close().await;
     tracing::info!("lkm stopped");
@@ -174,7 +209,9 @@ async fn serve_http(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        // Every request knows its client's address (limits, audit log).
+        let service =
+            TowerToHyperService::new(axum::Extension(ClientAddr(peer)).layer(app.clone()));
         let watcher = graceful.watcher();
         let builder = builder.clone();
         let tls = tls.clone();

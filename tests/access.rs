@@ -6,6 +6,8 @@
 mod common;
 
 use std::collections::BTreeMap;
+
+use futures::StreamExt;
 use std::time::Duration;
 
 use common::{Db, Env, admin_token, code_reason};
@@ -446,9 +448,10 @@ fn matrix() -> Vec<Case> {
 /// Expected outcome: None when allowed, else the denial (code, reason).
 fn expected(who: &str, needs: &[(&str, &str)]) -> Option<(Code, &'static str)> {
     for (action, cluster) in needs {
-        // An operation from dev1 to prod1: seen by who sees either, run by who runs prod1.
+        // An operation from dev1 to prod1: seen only by who sees both, run by who also runs
+        // prod1.
         if *action == "op-view" || *action == "op-run" {
-            let sees = may(who, "view", "dev1") || may(who, "view", "prod1");
+            let sees = may(who, "view", "dev1") && may(who, "view", "prod1");
             let ok = if *action == "op-view" {
                 sees
             } else {
@@ -870,6 +873,96 @@ async fn every_role_and_rpc_over_grpc_and_rest() {
         }
     }
 
+    // An operation is listed, read and watched only by who may view every cluster it
+    // names: carol sees dev1 only, so neither dev1 → prod1 nor prod1 → dev1 exists for her;
+    // alice (dev) sees dev1 → dev-victim.
+    let op = |source: &str, target: &str| Operation {
+        id: uuid::Uuid::now_v7().to_string(),
+        operation_type: OperationType::Migrate as i32,
+        source_cluster_id: source.to_string(),
+        target_cluster_ids: vec![target.to_string()],
+        status: OperationStatus::Running as i32,
+        created_at: Some(lkm::core::time::now()),
+        ..Default::default()
+    };
+    let victim = id("dev-victim").await;
+    let (to_prod, to_dev, within_dev) =
+        (op(&ids.0, &ids.1), op(&ids.1, &ids.0), op(&ids.0, &victim));
+    for o in [&to_prod, &to_dev, &within_dev] {
+        registry.insert_operation(o).await.unwrap();
+    }
+    for (who, sees) in [
+        ("admin", [true, true, true]),
+        ("alice", [false, false, true]),
+        ("bob", [true, true, true]),
+        ("carol", [false, false, false]),
+        ("dave", [false, false, false]),
+    ] {
+        let token = &tokens[who];
+        let listed: Vec<String> =
+            lkm::pb::operation_service_client::OperationServiceClient::new(channel.clone())
+                .list_operations(authed(
+                    token,
+                    ListOperationsRequest {
+                        page_size: 1000,
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .operations
+                .into_iter()
+                .map(|o| o.id)
+                .collect();
+        let rest_listed: Value = reqwest::Client::new()
+            .get(env.server.rest("/operations?pageSize=1000"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let rest_ids: Vec<&str> = rest_listed["operations"]
+            .as_array()
+            .map(|ops| ops.iter().filter_map(|o| o["id"].as_str()).collect())
+            .unwrap_or_default();
+        for (o, visible) in [&to_prod, &to_dev, &within_dev].into_iter().zip(sees) {
+            let route = format!("{} → {}", o.source_cluster_id, o.target_cluster_ids[0]);
+            assert_eq!(listed.contains(&o.id), visible, "{who} lists {route}");
+            assert_eq!(
+                rest_ids.contains(&o.id.as_str()),
+                visible,
+                "{who} lists {route} over REST"
+            );
+            let get = grpc_call(
+                &channel,
+                token,
+                "lkm.v1.OperationService/GetOperation",
+                &json!({"operationId": o.id}),
+            )
+            .await;
+            let want = if visible {
+                (Code::Ok, String::new())
+            } else {
+                (Code::NotFound, "OPERATION_NOT_FOUND".to_string())
+            };
+            assert_eq!(code_reason(&get).0, want.0, "{who} gets {route}");
+            if !visible {
+                assert_eq!(code_reason(&get), want, "{who} gets {route}");
+                let (http, reason) = rest_call(
+                    &env,
+                    token,
+                    "lkm.v1.OperationService/GetOperation",
+                    &json!({"operationId": o.id}),
+                )
+                .await;
+                assert_eq!((http, reason.as_str()), (404, "OPERATION_NOT_FOUND"));
+            }
+        }
+    }
+
     // Creating a cluster is configuring it: alice may in dev, not in prod; others not.
     let mut g = lkm::pb::cluster_service_client::ClusterServiceClient::new(channel.clone());
     let create = |name: &str, env: &str| CreateClusterRequest {
@@ -1049,7 +1142,7 @@ async fn old_audit_events_are_pruned() {
     let now = lkm::core::time::millis(&Some(lkm::core::time::now()));
     for (id, age_days) in [("old", 100), ("recent", 2)] {
         registry
-            .insert_audit(&AuditEvent {
+            .write_audit(&AuditEvent {
                 id: format!("seeded-{id}"),
                 time: Some(lkm::core::time::from_millis(now - age_days * day)),
                 principal: "seeded".into(),
@@ -1316,4 +1409,175 @@ fn no_auth_only_on_loopback() {
     assert!(c.validate().is_err());
     c.auth = true;
     c.validate().unwrap();
+}
+
+/// Rows of unauthenticated callers in the audit log, counted in the database itself.
+async fn anonymous_audit_rows(env: &Env) -> i64 {
+    use sqlx::Connection;
+    let mut db = sqlx::SqliteConnection::connect(&env.server.config.registry_url())
+        .await
+        .unwrap();
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE principal = 'anonymous'")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+    db.close().await.unwrap();
+    n
+}
+
+/// 2,000 calls with a bad token from one address: after a burst they get 429 with Retry-After
+/// (REST) and RESOURCE_EXHAUSTED with RetryInfo (gRPC) instead of 401, a valid token from the
+/// same address keeps working meanwhile, and the audit log gains a handful of rows whose
+/// counts add up to the 2,000 calls, not a row each. Once the address stops failing for a
+/// moment it may fail with a plain 401 again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_authentication_is_rate_limited_and_counted_not_logged_per_call() {
+    use tonic_types::StatusExt;
+    let env = auth_env().await;
+    let admin = admin_token(&env.server.config);
+    let rows_before = anonymous_audit_rows(&env).await;
+    let bad = "lkm_0123456789abcdef0123456789abcdef_nope";
+    let http = reqwest::Client::new();
+    let channel = env.server.channel().await;
+    let clusters = lkm::pb::cluster_service_client::ClusterServiceClient::new(channel.clone());
+    let url = env.server.rest("/clusters");
+    let started = std::time::Instant::now();
+    // 1,000 over REST and 1,000 over gRPC, 16 at a time.
+    let outcomes: Vec<(u16, Option<u64>)> = futures::stream::iter(0..2000)
+        .map(|i| {
+            let (http, url, mut clusters) = (http.clone(), url.clone(), clusters.clone());
+            async move {
+                if i % 2 == 0 {
+                    let res = http.get(&url).bearer_auth(bad).send().await.unwrap();
+                    let retry = res
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok()?.parse().ok());
+                    (res.status().as_u16(), retry)
+                } else {
+                    let err = clusters
+                        .list_clusters(authed(bad, ListClustersRequest::default()))
+                        .await
+                        .unwrap_err();
+                    let retry = err
+                        .get_details_retry_info()
+                        .and_then(|r| r.retry_delay)
+                        .map(|d| d.as_secs().max(1));
+                    let http = match err.code() {
+                        Code::Unauthenticated => 401,
+                        Code::ResourceExhausted => 429,
+                        other => panic!("gRPC: {other:?} {}", err.message()),
+                    };
+                    (http, retry)
+                }
+            }
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    let refused = outcomes.iter().filter(|(s, _)| *s == 401).count();
+    let limited = outcomes.iter().filter(|(s, _)| *s == 429).count();
+    assert_eq!(refused + limited, 2000, "only 401 and 429");
+    // A burst of 10, then one failure a second.
+    let allowed = 10 + elapsed.as_secs() as usize + 1;
+    assert!(
+        refused <= allowed,
+        "{refused} calls got 401 in {elapsed:?} (at most {allowed} expected)"
+    );
+    assert!(
+        outcomes
+            .iter()
+            .all(|(s, retry)| *s != 429 || retry.is_some_and(|r| (1..=10).contains(&r))),
+        "every 429 says when to retry"
+    );
+
+    // The address is being limited, yet a valid token from it works, on both transports.
+    let listed = http
+        .get(&url)
+        .bearer_auth(bad)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(listed, 429);
+    let ok = http.get(&url).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    clusters
+        .clone()
+        .list_clusters(authed(&admin, ListClustersRequest::default()))
+        .await
+        .unwrap();
+
+    // The audit log counts the denials on a few events (per method and outcome), written
+    // as the counts grow.
+    let mut access = AccessServiceClient::new(channel.clone());
+    let counted = common::eventually(Duration::from_secs(10), || {
+        let mut access = access.clone();
+        let admin = admin.clone();
+        async move {
+            let events = access
+                .list_audit_events(authed(
+                    &admin,
+                    ListAuditEventsRequest {
+                        principal: "anonymous".into(),
+                        page_size: 1000,
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .events;
+            let total: i64 = events.iter().map(|e| e.count).sum();
+            (total >= 2001).then_some(events)
+        }
+    })
+    .await
+    .expect("the counts of the denials reach the audit log");
+    assert!(counted.len() <= 4, "{counted:?}");
+    let total: i64 = counted.iter().map(|e| e.count).sum();
+    assert_eq!(total, 2001, "every denied call is counted once");
+    for e in &counted {
+        assert_eq!(e.client_address, "127.0.0.1", "{e:?}");
+        assert_eq!(e.method, "lkm.v1.ClusterService/ListClusters");
+        assert!(
+            ["UNAUTHENTICATED", "RESOURCE_EXHAUSTED"].contains(&e.outcome.as_str()),
+            "{e:?}"
+        );
+    }
+    assert!(
+        counted
+            .iter()
+            .any(|e| e.outcome == "RESOURCE_EXHAUSTED" && e.count > 1000),
+        "{counted:?}"
+    );
+    let rows = anonymous_audit_rows(&env).await - rows_before;
+    eprintln!(
+        "2,000 bad-token calls in {elapsed:?}: {refused} got 401, {limited} got 429; {rows} audit rows"
+    );
+    assert!(rows <= 4, "{rows} audit rows for 2,001 denied calls");
+
+    // The allowance refills: after a pause a bad token is a plain 401 again.
+    let refilled = common::eventually(Duration::from_secs(5), || {
+        let (http, url) = (http.clone(), url.clone());
+        async move {
+            let s = http
+                .get(&url)
+                .bearer_auth(bad)
+                .send()
+                .await
+                .unwrap()
+                .status();
+            (s == 401).then_some(())
+        }
+    })
+    .await;
+    assert!(refilled.is_some(), "the limit lifts");
+    let _ = access
+        .who_am_i(authed(&admin, WhoAmIRequest {}))
+        .await
+        .unwrap();
+    env.finish().await;
 }

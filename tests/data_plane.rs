@@ -608,6 +608,163 @@ fn defaults_have_no_overrides(t: &Topic) -> bool {
     t.configs.is_empty()
 }
 
+/// Every topic name the cluster has, internal ones included, as an independent client
+/// (rdkafka, not through lkm) sees them.
+async fn topics_seen_by_rdkafka(bootstrap: &str) -> Vec<String> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let bootstrap = bootstrap.to_string();
+    tokio::task::spawn_blocking(move || {
+        let c: BaseConsumer = rdkafka::ClientConfig::new()
+            .set("bootstrap.servers", &bootstrap)
+            .create()
+            .unwrap();
+        let md = c.fetch_metadata(None, Duration::from_secs(10)).unwrap();
+        let mut names: Vec<String> = md.topics().iter().map(|t| t.name().to_string()).collect();
+        names.sort();
+        names
+    })
+    .await
+    .unwrap()
+}
+
+/// What lkm can know about a topic request is checked before the broker sees it: Kafka's
+/// internal names (any name starting with "__"), a replication factor above the cluster's
+/// broker count, config names that are not config names and values with control characters
+/// are INVALID_ARGUMENT over gRPC and 400 over REST, and the cluster gains no topic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn topic_input_is_checked_before_the_broker() {
+    let Some(mut f) = fixture("topicinput", MEMORY).await else {
+        return;
+    };
+    let bootstrap = f.cluster.endpoints["kafka"].clone();
+    let before = topics_seen_by_rdkafka(&bootstrap).await;
+    let id = f.id();
+    let named = |name: &str| CreateTopicRequest {
+        cluster_id: id.clone(),
+        name: name.into(),
+        partitions: Some(1),
+        ..Default::default()
+    };
+    let with_config = |name: &str, value: &str| CreateTopicRequest {
+        configs: [(name.to_string(), value.to_string())].into(),
+        ..named("okname")
+    };
+    let attempts: Vec<(&str, CreateTopicRequest, &str)> = vec![
+        ("__consumer_offsets", named("__consumer_offsets"), "name"),
+        ("__transaction_state", named("__transaction_state"), "name"),
+        ("__share_group_state", named("__share_group_state"), "name"),
+        ("__cluster_metadata", named("__cluster_metadata"), "name"),
+        ("any __ name", named("__mine"), "name"),
+        (
+            "more replicas than brokers",
+            CreateTopicRequest {
+                replication_factor: Some(2),
+                ..named("toomany")
+            },
+            "replication_factor",
+        ),
+        (
+            "a newline in a value",
+            with_config("retention.ms", "1000\nsegment.ms=1"),
+            "configs[retention.ms]",
+        ),
+        (
+            "a NUL in a value",
+            with_config("cleanup.policy", "delete\0"),
+            "configs[cleanup.policy]",
+        ),
+        (
+            "a name with '='",
+            with_config("retention.ms=1", "1"),
+            "configs",
+        ),
+        (
+            "a name with a space",
+            with_config("retention ms", "1"),
+            "configs",
+        ),
+        ("an empty name", with_config("", "1"), "configs"),
+        (
+            "a name starting with '.'",
+            with_config(".hidden", "1"),
+            "configs",
+        ),
+    ];
+    for (what, req, field) in &attempts {
+        let err = f.grpc.create_topic(req.clone()).await.unwrap_err();
+        assert_code(&err, Code::InvalidArgument, "INVALID_ARGUMENT");
+        use tonic_types::StatusExt;
+        let violations = err.get_details_bad_request().unwrap().field_violations;
+        assert_eq!(violations[0].field, *field, "{what}: {}", err.message());
+    }
+    // Topics that exist are not reshaped or deleted through an internal name either.
+    let err = f
+        .grpc
+        .delete_topic(DeleteTopicRequest {
+            cluster_id: f.id(),
+            topic: "__consumer_offsets".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_code(&err, Code::InvalidArgument, "INVALID_ARGUMENT");
+    let err = f
+        .grpc
+        .update_topic_config(UpdateTopicConfigRequest {
+            cluster_id: f.id(),
+            topic: "__consumer_offsets".into(),
+            set: [("retention.ms".to_string(), "1".to_string())].into(),
+            delete: vec![],
+        })
+        .await
+        .unwrap_err();
+    assert_code(&err, Code::InvalidArgument, "INVALID_ARGUMENT");
+
+    // The same over REST.
+    let bodies = [
+        json!({"name": "__consumer_offsets"}),
+        json!({"name": "toomany", "replicationFactor": 2}),
+        json!({"name": "okname", "configs": {"retention.ms": "1\r\nx=y"}}),
+        json!({"name": "okname", "configs": {"retention.ms\n": "1"}}),
+    ];
+    for body in bodies {
+        let res = f
+            .http
+            .post(f.rest("/topics"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{body}");
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["code"], 3, "{body}: {v}");
+    }
+    let res = f
+        .http
+        .patch(f.rest("/topics/__consumer_offsets/configs"))
+        .json(&json!({"set": {"retention.ms": "1"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+
+    // Nothing reached the broker: it has the topics it had.
+    assert_eq!(topics_seen_by_rdkafka(&bootstrap).await, before);
+    assert!(f.list_topics().await.is_empty());
+    // A valid request still works (one broker: one replica).
+    let ok = f
+        .grpc
+        .create_topic(CreateTopicRequest {
+            replication_factor: Some(1),
+            configs: [("retention.ms".to_string(), "60000".to_string())].into(),
+            ..named("okname")
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(ok.topic.unwrap().configs["retention.ms"], "60000");
+    f.finish().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn produce_consume_round_trip_is_exact() {
     let Some(mut f) = fixture("roundtrip", SQLITE).await else {

@@ -2,9 +2,10 @@
 //! around the gRPC services, which gRPC, gRPC-web and the REST gateway (calling the services
 //! in-process) all go through. It finds the caller from the bearer token, reads the first
 //! request message to learn which clusters (or operation) the call names, checks the rule of
-//! the method, records denials and changes in the audit log, and hands the caller to the
-//! service in the request's extensions. Streams (server and client) are checked again while
-//! they run (`stream_guard`).
+//! the method, records denials (repeats counted on one event) and changes in the audit log,
+//! and hands the caller to the service in the request's extensions. Streams (server and
+//! client) are checked again while they run (`stream_guard`). Failed authentication is
+//! rate-limited per client address (`auth_limit`).
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -20,6 +21,7 @@ use prost_reflect::{DescriptorPool, DynamicMessage, MethodDescriptor, Value};
 use tonic::Status;
 use tower::{Layer, Service};
 
+use super::auth_limit::{ClientAddr, FailedAuthLimiter};
 use super::stream_guard;
 use crate::core::Core;
 use crate::core::access::{self, Principal};
@@ -177,11 +179,16 @@ pub fn has_rule(method: &str) -> bool {
 pub struct AuthLayer {
     core: Arc<Core>,
     pool: DescriptorPool,
+    limiter: Arc<FailedAuthLimiter>,
 }
 
 impl AuthLayer {
     pub fn new(core: Arc<Core>, pool: DescriptorPool) -> Self {
-        AuthLayer { core, pool }
+        AuthLayer {
+            core,
+            pool,
+            limiter: Arc::default(),
+        }
     }
 }
 
@@ -193,6 +200,7 @@ impl<S> Layer<S> for AuthLayer {
             inner,
             core: self.core.clone(),
             pool: self.pool.clone(),
+            limiter: self.limiter.clone(),
         }
     }
 }
@@ -202,6 +210,7 @@ pub struct Auth<S> {
     inner: S,
     core: Arc<Core>,
     pool: DescriptorPool,
+    limiter: Arc<FailedAuthLimiter>,
 }
 
 type Reply = Response<tonic::body::Body>;
@@ -228,8 +237,11 @@ where
         // The ready service goes with the call; a clone stays for the next one.
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
-        let (core, pool) = (self.core.clone(), self.pool.clone());
-        Box::pin(async move { Ok(handle(inner, core, pool, req.map(axum::body::Body::new)).await) })
+        let (core, pool, limiter) = (self.core.clone(), self.pool.clone(), self.limiter.clone());
+        Box::pin(async move {
+            let req = req.map(axum::body::Body::new);
+            Ok(handle(inner, core, pool, &limiter, req).await)
+        })
     }
 }
 
@@ -242,6 +254,7 @@ async fn handle<S>(
     mut inner: S,
     core: Arc<Core>,
     pool: DescriptorPool,
+    limiter: &FailedAuthLimiter,
     mut req: Request<axum::body::Body>,
 ) -> Reply
 where
@@ -263,11 +276,29 @@ where
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(str::to_string);
+    let client = req.extensions().get::<ClientAddr>().map(|c| c.0.ip());
+    let client_address = client.map(|ip| ip.to_string()).unwrap_or_default();
     let principal = match core.access.authenticate(bearer.as_deref()).await {
         Ok(p) => p,
         Err(e) => {
+            // Failures only spend the address's allowance: a valid token always passes.
+            let e = match client.and_then(|ip| limiter.fail(ip).map(|wait| (ip, wait))) {
+                Some((ip, wait)) => Error::RateLimited {
+                    reason: "TOO_MANY_FAILED_AUTHENTICATIONS",
+                    message: format!(
+                        "too many failed authentications from {ip}; try again in {} s",
+                        wait.as_secs().max(1)
+                    ),
+                    retry_after: wait,
+                },
+                None => e,
+            };
+            let denial = event("anonymous", &method, &[], "", &e);
             core.access
-                .record(event("anonymous", &method, &[], "", &e))
+                .record_denial(AuditEvent {
+                    client_address,
+                    ..denial
+                })
                 .await;
             return refuse(req, e.into()).await;
         }
@@ -289,8 +320,12 @@ where
     let (cluster_ids, operation_id) = match decision {
         Ok(named) => named,
         Err((named, e)) => {
+            let denial = event(&principal.name, &method, &named.0, &named.1, &e);
             core.access
-                .record(event(&principal.name, &method, &named.0, &named.1, &e))
+                .record_denial(AuditEvent {
+                    client_address,
+                    ..denial
+                })
                 .await;
             return refuse(req, e.into()).await;
         }
@@ -337,6 +372,7 @@ where
                 operation_id,
                 outcome: code,
                 message,
+                client_address,
                 ..Default::default()
             })
             .await;
@@ -588,16 +624,18 @@ async fn decide(
                 .chain(op.target_cluster_ids.iter().cloned())
                 .collect();
             let all: Vec<&Cluster> = source.iter().chain(targets.iter()).collect();
-            let sees = all.iter().any(|c| p.may(access::VIEW, c)) || p.is_admin();
-            // Viewing needs any of its clusters; acting needs every target (admin when the
-            // clusters are gone).
-            let ok = if action == access::VIEW {
-                sees
-            } else if targets.is_empty() {
-                p.is_admin()
-            } else {
-                targets.iter().all(|c| p.may(action, c))
-            };
+            let sees = p.sees_operation(&op, |id| {
+                all.iter().any(|c| c.id == id && p.may(access::VIEW, c))
+            });
+            // Viewing needs every one of its clusters; acting also needs the action on every
+            // target (admin when the clusters are gone).
+            let ok = sees
+                && (action == access::VIEW
+                    || if targets.is_empty() {
+                        p.is_admin()
+                    } else {
+                        targets.iter().all(|c| p.may(action, c))
+                    });
             if !ok {
                 let e = if sees {
                     denied(format!("{action} on operation {id}"))

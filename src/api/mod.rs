@@ -2,6 +2,7 @@
 
 pub mod access_service;
 pub mod auth;
+pub mod auth_limit;
 pub mod cluster_service;
 pub mod dashboard;
 pub mod operation_service;

@@ -1,6 +1,7 @@
 //! The one mapping from lkm's errors to gRPC statuses (the REST gateway derives its HTTP
 //! status from the gRPC code). Every status carries a `google.rpc.ErrorInfo` with a
-//! machine-readable reason; invalid arguments also carry a `google.rpc.BadRequest`.
+//! machine-readable reason; invalid arguments also carry a `google.rpc.BadRequest`, rate
+//! limits a `google.rpc.RetryInfo`.
 
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
@@ -21,7 +22,9 @@ pub fn code(e: &Error) -> Code {
         Error::ClusterAlreadyExists(_)
         | Error::TemplateAlreadyExists(_)
         | Error::TopicAlreadyExists(_) => Code::AlreadyExists,
-        Error::PortAllocation(_) | Error::ResourceExhausted { .. } => Code::ResourceExhausted,
+        Error::PortAllocation(_) | Error::ResourceExhausted { .. } | Error::RateLimited { .. } => {
+            Code::ResourceExhausted
+        }
         Error::InvalidArgument { .. } => Code::InvalidArgument,
         Error::FailedPrecondition { .. } => Code::FailedPrecondition,
         Error::CrossClusterOperation(_) => Code::Aborted,
@@ -49,8 +52,14 @@ impl From<Error> for Status {
             other => other.to_string(),
         };
         let mut details = ErrorDetails::with_error_info(e.reason(), ERROR_DOMAIN, e.metadata());
-        if let Error::InvalidArgument { field, message } = &e {
-            details.add_bad_request_violation(field.clone(), message.clone());
+        match &e {
+            Error::InvalidArgument { field, message } => {
+                details.add_bad_request_violation(field.clone(), message.clone());
+            }
+            Error::RateLimited { retry_after, .. } => {
+                details.set_retry_info(Some(*retry_after));
+            }
+            _ => {}
         }
         Status::with_error_details(code, message, details)
     }

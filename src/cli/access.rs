@@ -307,7 +307,12 @@ pub async fn audit(ctx: &Ctx, a: AuditArgs) -> CliResult {
                     e.operation_id
                 )
             },
-            e.outcome.clone(),
+            // A repeated denial is one event with a count.
+            if e.count > 1 {
+                format!("{} ×{}", e.outcome, e.count)
+            } else {
+                e.outcome.clone()
+            },
             e.message.clone(),
         ]);
     }

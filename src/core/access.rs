@@ -13,9 +13,10 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::pb::{AuditEvent, Cluster, ClusterSelector, Grant, Token};
+use crate::pb::{AuditEvent, Cluster, ClusterSelector, Grant, Operation, Token};
 use crate::registry::Registry;
 
+use super::denial_tally::DenialTally;
 use super::{time, validate};
 
 pub const VIEW: &str = "view";
@@ -108,6 +109,17 @@ impl Principal {
             (actions.contains(action) || actions.contains(ADMIN))
                 && selects(g.clusters.as_ref(), cluster)
         })
+    }
+
+    /// Whether the principal may see an operation: only when it may view every cluster the
+    /// operation names (its source and its targets; `may_view` answers for one cluster id,
+    /// false for a cluster that is gone), so an operation never shows a caller a cluster it
+    /// may not see. An admin sees every operation.
+    pub fn sees_operation(&self, op: &Operation, may_view: impl Fn(&str) -> bool) -> bool {
+        self.is_admin()
+            || std::iter::once(&op.source_cluster_id)
+                .chain(&op.target_cluster_ids)
+                .all(|id| may_view(id))
     }
 
     /// The actions the principal has on `cluster`.
@@ -209,6 +221,8 @@ pub struct AccessManager {
     last_touch: Mutex<HashMap<String, Instant>>,
     /// Counts revocations of tokens and grants, for open streams to re-check their caller.
     revocations: tokio::sync::watch::Sender<u64>,
+    /// Repeated denials being counted.
+    denials: DenialTally,
 }
 
 impl AccessManager {
@@ -219,6 +233,7 @@ impl AccessManager {
             data_dir: data_dir.to_path_buf(),
             last_touch: Mutex::new(HashMap::new()),
             revocations: tokio::sync::watch::Sender::new(0),
+            denials: DenialTally::default(),
         }
     }
 
@@ -470,9 +485,35 @@ impl AccessManager {
         let event = AuditEvent {
             id: uuid::Uuid::now_v7().to_string(),
             time: Some(time::now()),
+            count: 1,
             ..event
         };
-        if let Err(e) = self.registry.insert_audit(&event).await {
+        self.write_audit(&event).await;
+    }
+
+    /// Records a denied call: repeats of the same denial by the same client are counted on
+    /// one event (see `denial_tally`), so denials cannot grow the log a row per call.
+    pub async fn record_denial(&self, event: AuditEvent) {
+        let event = AuditEvent {
+            id: uuid::Uuid::now_v7().to_string(),
+            time: Some(time::now()),
+            ..event
+        };
+        for e in self.denials.add(event, Instant::now()) {
+            self.write_audit(&e).await;
+        }
+    }
+
+    /// Writes the counts of repeated denials that grew since they were last written (the
+    /// server calls this every `denial_tally::REWRITE_EVERY`, and on shutdown).
+    pub async fn flush_denials(&self) {
+        for e in self.denials.due(Instant::now()) {
+            self.write_audit(&e).await;
+        }
+    }
+
+    async fn write_audit(&self, event: &AuditEvent) {
+        if let Err(e) = self.registry.write_audit(event).await {
             tracing::error!(error = %e, method = %event.method, "cannot write the audit log");
         }
     }

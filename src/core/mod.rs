@@ -4,6 +4,7 @@
 pub mod access;
 pub mod clusters;
 pub mod data_plane;
+pub mod denial_tally;
 pub mod lifecycle;
 pub mod operations;
 pub mod pagination;

@@ -3,9 +3,12 @@
 //! plus the columns that are filtered on or must be unique; the database enforces that a
 //! cluster name and a host port belong to one cluster only.
 
+mod file_guard;
+
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use prost::Message;
@@ -16,6 +19,7 @@ use crate::core::ports;
 use crate::core::time::millis;
 use crate::error::{Error, Result};
 use crate::pb::{AuditEvent, Cluster, ClusterTemplate, Grant, Operation, Token};
+use file_guard::FileGuard;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -30,6 +34,10 @@ pub enum Backend {
 pub struct Registry {
     pool: AnyPool,
     backend: Backend,
+    /// The SQLite file, watched for removal or replacement.
+    file: Option<Arc<FileGuard>>,
+    /// Why the database takes no writes, when it is read-only.
+    read_only: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -45,7 +53,28 @@ fn db(e: sqlx::Error) -> Error {
         sqlx::Error::PoolTimedOut => {
             Error::Unavailable("the registry database does not answer".into())
         }
+        e if is_read_only(&e) => Error::precondition(
+            READ_ONLY_REASON,
+            "the registry database is read-only, so lkm cannot record changes; make it writable and retry",
+        ),
         other => Error::internal(format!("registry: {other}")),
+    }
+}
+
+const READ_ONLY_REASON: &str = "REGISTRY_READ_ONLY";
+
+/// A write refused because the database is read-only: SQLite's SQLITE_READONLY (and its
+/// extended codes), PostgreSQL's read_only_sql_transaction (a standby, or
+/// default_transaction_read_only).
+fn is_read_only(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(d) = e else {
+        return false;
+    };
+    let code = d.code().unwrap_or_default();
+    if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        code.parse::<i32>().is_ok_and(|c| c & 0xff == 8)
+    } else {
+        code == "25006"
     }
 }
 
@@ -65,6 +94,54 @@ fn unique_violation(e: &sqlx::Error) -> Option<String> {
 /// The SQLite URL of a database file.
 pub fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// The file of a SQLite URL (None for an in-memory database).
+fn sqlite_file(url: &str) -> Result<Option<PathBuf>> {
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+        .map_err(|e| Error::invalid("database_url", format!("cannot be parsed: {e}")))?;
+    let path = options.get_filename();
+    Ok((!path.as_os_str().is_empty() && path != Path::new(":memory:")).then(|| path.to_path_buf()))
+}
+
+/// Whether the database takes writes: a table created in a transaction that is rolled back
+/// (SQLite opens a file it may not write read-only without saying so), or PostgreSQL's
+/// `transaction_read_only`.
+async fn accepts_writes(pool: &AnyPool, backend: Backend) -> bool {
+    match backend {
+        Backend::Sqlite => {
+            let Ok(mut tx) = pool.begin().await else {
+                return false;
+            };
+            let created = tx.execute("CREATE TABLE lkm_write_probe (x BIGINT)").await;
+            let _ = tx.rollback().await;
+            created.is_ok()
+        }
+        Backend::Postgres => sqlx::query("SHOW transaction_read_only")
+            .fetch_one(pool)
+            .await
+            .ok()
+            .and_then(|r| r.try_get::<String, _>(0).ok())
+            .is_some_and(|v| v != "on"),
+    }
+}
+
+/// Whether every migration lkm has was applied.
+async fn migrations_applied(pool: &AnyPool, migrator: &sqlx::migrate::Migrator) -> bool {
+    let Ok(rows) = sqlx::query("SELECT version FROM _sqlx_migrations WHERE success")
+        .fetch_all(pool)
+        .await
+    else {
+        return false;
+    };
+    let applied: HashSet<i64> = rows
+        .iter()
+        .filter_map(|r| r.try_get::<i64, _>("version").ok())
+        .collect();
+    migrator
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration())
+        .all(|m| applied.contains(&m.version))
 }
 
 impl Registry {
@@ -114,11 +191,54 @@ impl Registry {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator
-            .run(&pool)
-            .await
-            .map_err(|e| Error::internal(format!("registry migrations failed: {e}")))?;
-        Ok(Registry { pool, backend })
+        let writes = accepts_writes(&pool, backend).await;
+        // A read-only database is served as it is when its schema is current (the migrator
+        // would try to write even then).
+        if writes || !migrations_applied(&pool, migrator).await {
+            migrator
+                .run(&pool)
+                .await
+                .map_err(|e| Error::internal(format!("registry migrations failed: {e}")))?;
+        }
+        let file = match backend {
+            Backend::Sqlite => sqlite_file(url)?.map(|p| FileGuard::new(&p)).transpose()?,
+            Backend::Postgres => None,
+        };
+        let read_only = (!writes).then(|| {
+            let what = file.as_ref().map_or("the registry database".to_string(), |f| {
+                format!("the registry database {}", f.path().display())
+            });
+            tracing::warn!("{what} is read-only: lkm answers reads and refuses every change");
+            Arc::from(format!(
+                "{what} is read-only, so lkm cannot record changes; make it writable and restart lkm"
+            ))
+        });
+        Ok(Registry {
+            pool,
+            backend,
+            file: file.map(Arc::new),
+            read_only,
+        })
+    }
+
+    /// Fails when a write cannot be kept: the database is read-only, or its file was
+    /// removed or replaced. Every write checks this first.
+    fn writable(&self) -> Result<()> {
+        if let Some(why) = &self.read_only {
+            return Err(Error::precondition(READ_ONLY_REASON, why.to_string()));
+        }
+        match &self.file {
+            Some(f) => f.check(),
+            None => Ok(()),
+        }
+    }
+
+    /// Checks (and logs, once) that the registry file is still the one lkm opened; the server
+    /// calls this every second.
+    pub fn probe_file(&self) {
+        if let Some(f) = &self.file {
+            let _ = f.check();
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -135,6 +255,7 @@ impl Registry {
     /// `ClusterAlreadyExists`; a port claimed meanwhile by another cluster gives
     /// `PortAllocation` (the caller picks again).
     pub async fn insert_cluster(&self, c: &Cluster) -> Result<()> {
+        self.writable()?;
         let mut tx = self.pool.begin().await.map_err(db)?;
         let inserted = sqlx::query(
             "INSERT INTO clusters (id, name, status, environment, created_at_ms, body) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -204,6 +325,7 @@ impl Registry {
     /// Saves a cluster that exists. With `reclaim_ports` its port claims are replaced by
     /// those of its (new) allocation, atomically.
     pub async fn save_cluster(&self, c: &Cluster, reclaim_ports: bool) -> Result<()> {
+        self.writable()?;
         let mut tx = self.pool.begin().await.map_err(db)?;
         let res = sqlx::query(
             "UPDATE clusters SET status = $2, environment = $3, body = $4 WHERE id = $1",
@@ -231,6 +353,7 @@ impl Registry {
 
     /// Deletes a cluster and releases its ports. False when it did not exist.
     pub async fn delete_cluster(&self, id: &str) -> Result<bool> {
+        self.writable()?;
         let mut tx = self.pool.begin().await.map_err(db)?;
         sqlx::query("DELETE FROM port_allocations WHERE cluster_id = $1")
             .bind(id)
@@ -272,6 +395,7 @@ impl Registry {
     // ---- templates ------------------------------------------------------------------------
 
     pub async fn insert_template(&self, t: &ClusterTemplate) -> Result<()> {
+        self.writable()?;
         let res = sqlx::query(
             "INSERT INTO templates (id, category, created_at_ms, body) VALUES ($1, $2, $3, $4)",
         )
@@ -308,6 +432,7 @@ impl Registry {
     }
 
     pub async fn save_template(&self, t: &ClusterTemplate) -> Result<()> {
+        self.writable()?;
         let res = sqlx::query("UPDATE templates SET category = $2, body = $3 WHERE id = $1")
             .bind(&t.id)
             .bind(i64::from(t.category))
@@ -322,6 +447,7 @@ impl Registry {
     }
 
     pub async fn delete_template(&self, id: &str) -> Result<bool> {
+        self.writable()?;
         let res = sqlx::query("DELETE FROM templates WHERE id = $1")
             .bind(id)
             .execute(&self.pool)
@@ -333,6 +459,7 @@ impl Registry {
     // ---- operations -----------------------------------------------------------------------
 
     pub async fn insert_operation(&self, op: &Operation) -> Result<()> {
+        self.writable()?;
         sqlx::query(
             "INSERT INTO operations (id, operation_type, status, source_cluster_id, created_at_ms, body) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -377,6 +504,7 @@ impl Registry {
     }
 
     pub async fn save_operation(&self, op: &Operation) -> Result<()> {
+        self.writable()?;
         let res = sqlx::query("UPDATE operations SET status = $2, body = $3 WHERE id = $1")
             .bind(&op.id)
             .bind(i64::from(op.status))
@@ -395,6 +523,7 @@ impl Registry {
     // ---- access: grants, tokens, audit -------------------------------------------------
 
     pub async fn insert_grant(&self, principal: &str, g: &Grant) -> Result<()> {
+        self.writable()?;
         sqlx::query(
             "INSERT INTO grants (id, principal, created_at_ms, body) VALUES ($1, $2, $3, $4)",
         )
@@ -421,6 +550,7 @@ impl Registry {
 
     /// False when there was no such grant of that principal.
     pub async fn delete_grant(&self, principal: &str, id: &str) -> Result<bool> {
+        self.writable()?;
         let res = sqlx::query("DELETE FROM grants WHERE principal = $1 AND id = $2")
             .bind(principal)
             .bind(id)
@@ -431,6 +561,7 @@ impl Registry {
     }
 
     pub async fn insert_token(&self, t: &Token, secret_sha256: &str) -> Result<()> {
+        self.writable()?;
         sqlx::query("INSERT INTO tokens (id, principal, secret_sha256, created_at_ms, body) VALUES ($1, $2, $3, $4, $5)")
             .bind(&t.id)
             .bind(&t.principal)
@@ -480,6 +611,7 @@ impl Registry {
     }
 
     pub async fn save_token(&self, t: &Token) -> Result<()> {
+        self.writable()?;
         sqlx::query("UPDATE tokens SET body = $2 WHERE id = $1")
             .bind(&t.id)
             .bind(t.encode_to_vec())
@@ -489,21 +621,30 @@ impl Registry {
         Ok(())
     }
 
-    pub async fn insert_audit(&self, e: &AuditEvent) -> Result<()> {
-        sqlx::query("INSERT INTO audit_events (id, time_ms, principal, cluster_ids, body) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&e.id)
-            .bind(millis(&e.time))
-            .bind(&e.principal)
-            .bind(e.cluster_ids.join(","))
-            .bind(e.encode_to_vec())
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
+    /// Writes an audit event, or rewrites the one with its id when this has a higher count
+    /// (a tally of repeated denials; writes of one tally may arrive out of order).
+    pub async fn write_audit(&self, e: &AuditEvent) -> Result<()> {
+        self.writable()?;
+        sqlx::query(
+            "INSERT INTO audit_events (id, time_ms, principal, cluster_ids, body, repeats) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body, repeats = excluded.repeats \
+             WHERE audit_events.repeats < excluded.repeats",
+        )
+        .bind(&e.id)
+        .bind(millis(&e.time))
+        .bind(&e.principal)
+        .bind(e.cluster_ids.join(","))
+        .bind(e.encode_to_vec())
+        .bind(e.count.max(1))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
         Ok(())
     }
 
     /// Deletes the audit events older than `before_ms`; how many.
     pub async fn prune_audit(&self, before_ms: i64) -> Result<u64> {
+        self.writable()?;
         let done = sqlx::query("DELETE FROM audit_events WHERE time_ms < $1")
             .bind(before_ms)
             .execute(&self.pool)

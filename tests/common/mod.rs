@@ -338,7 +338,18 @@ impl Env {
 
     /// Stops the server and starts a new one on the same state.
     pub async fn restart(self) -> Env {
+        self.restart_with(|_| async {}).await
+    }
+
+    /// Stops the server, runs `between` while it is stopped, and starts a new one on the
+    /// same state.
+    pub async fn restart_with<F, Fut>(self, between: F) -> Env
+    where
+        F: FnOnce(Config) -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
         let config = self.server.stop().await;
+        between(config.clone()).await;
         let server = TestServer::start(config).await;
         Env {
             server,

@@ -43,11 +43,20 @@ pub fn status_json(pool: &DescriptorPool, status: &Status) -> Vec<u8> {
     .unwrap_or_default()
 }
 
+/// The error response of a status; a status that says when to retry (`google.rpc.RetryInfo`)
+/// also has a `Retry-After` header (whole seconds, at least 1).
 pub fn response(pool: &DescriptorPool, status: &Status) -> Response {
-    (
+    let mut res = (
         http_status(status.code()),
         [(header::CONTENT_TYPE, "application/json")],
         status_json(pool, status),
     )
-        .into_response()
+        .into_response();
+    use tonic_types::StatusExt;
+    if let Some(delay) = status.get_details_retry_info().and_then(|r| r.retry_delay) {
+        let secs = delay.as_secs() + u64::from(delay.subsec_nanos() > 0);
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, http::HeaderValue::from(secs.max(1)));
+    }
+    res
 }

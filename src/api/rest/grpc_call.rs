@@ -11,6 +11,8 @@ use http_body_util::BodyExt;
 use tonic::Status;
 use tower::ServiceExt;
 
+use crate::api::auth_limit::ClientAddr;
+
 /// The gRPC services as a tower service (behind the auth layer, like every other caller).
 pub type GrpcService = crate::api::auth::Auth<tonic::service::Routes>;
 
@@ -43,6 +45,7 @@ async fn call(
     grpc: &GrpcService,
     path: &str,
     headers: &HeaderMap,
+    client: Option<ClientAddr>,
     message: Messages,
 ) -> Result<http::Response<tonic::body::Body>, Status> {
     let mut req = Request::builder()
@@ -57,6 +60,10 @@ async fn call(
         if let Some(v) = headers.get(*name) {
             req.headers_mut().insert(*name, v.clone());
         }
+    }
+    // Who called, for the limit on failed authentication and the audit log.
+    if let Some(client) = client {
+        req.extensions_mut().insert(client);
     }
     let res: Result<_, Infallible> = grpc.clone().oneshot(req).await;
     let res = match res {
@@ -99,9 +106,10 @@ pub async fn unary(
     grpc: &GrpcService,
     path: &str,
     headers: &HeaderMap,
+    client: Option<ClientAddr>,
     message: Messages,
 ) -> Result<Bytes, Status> {
-    let res = call(grpc, path, headers, message).await?;
+    let res = call(grpc, path, headers, client, message).await?;
     let collected = res
         .into_body()
         .collect()
@@ -120,9 +128,10 @@ pub async fn server_streaming(
     grpc: &GrpcService,
     path: &str,
     headers: &HeaderMap,
+    client: Option<ClientAddr>,
     message: Messages,
 ) -> Result<impl Stream<Item = Result<Bytes, Status>> + Send + use<>, Status> {
-    let res = call(grpc, path, headers, message).await?;
+    let res = call(grpc, path, headers, client, message).await?;
     let body = res.into_body();
     let state = (body, BytesMut::new(), false);
     Ok(futures::stream::unfold(

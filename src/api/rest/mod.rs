@@ -27,6 +27,7 @@ use prost::Message;
 use prost_reflect::{DescriptorPool, DynamicMessage};
 use tonic::Status;
 
+use crate::api::auth_limit::ClientAddr;
 use bindings::Binding;
 use grpc_call::GrpcService;
 
@@ -43,6 +44,7 @@ impl Gateway {
         params: Vec<(String, String)>,
         query: Option<String>,
         headers: HeaderMap,
+        client: Option<ClientAddr>,
         body: Bytes,
     ) -> Response {
         let request = if binding.rpc.is_client_streaming() {
@@ -69,9 +71,9 @@ impl Gateway {
         };
         let path = binding.grpc_path();
         if binding.rpc.is_server_streaming() {
-            return self.stream(binding, &path, &headers, request).await;
+            return self.stream(binding, &path, &headers, client, request).await;
         }
-        match grpc_call::unary(&self.grpc, &path, &headers, request).await {
+        match grpc_call::unary(&self.grpc, &path, &headers, client, request).await {
             Ok(bytes) => match DynamicMessage::decode(binding.rpc.output(), bytes) {
                 Ok(msg) => (
                     binding.success,
@@ -96,12 +98,14 @@ impl Gateway {
         binding: &Binding,
         path: &str,
         headers: &HeaderMap,
+        client: Option<ClientAddr>,
         request: grpc_call::Messages,
     ) -> Response {
-        let stream = match grpc_call::server_streaming(&self.grpc, path, headers, request).await {
-            Ok(s) => s,
-            Err(status) => return errors::response(&self.pool, &status),
-        };
+        let stream =
+            match grpc_call::server_streaming(&self.grpc, path, headers, client, request).await {
+                Ok(s) => s,
+                Err(status) => return errors::response(&self.pool, &status),
+            };
         // A call that fails at once (not found, not running) is an ordinary HTTP error; one
         // that has nothing to send yet (consuming from the end) starts the event stream.
         let mut stream = Box::pin(stream.peekable());
@@ -163,6 +167,7 @@ pub fn router(pool: DescriptorPool, grpc: GrpcService, max_body: usize) -> Resul
         let handler = move |params: Result<RawPathParams, RawPathParamsRejection>,
                             RawQuery(query): RawQuery,
                             headers: HeaderMap,
+                            client: Option<axum::Extension<ClientAddr>>,
                             body: axum::body::Body| {
             let gw = gw.clone();
             let binding = binding.clone();
@@ -189,7 +194,9 @@ pub fn router(pool: DescriptorPool, grpc: GrpcService, max_body: usize) -> Resul
                         return errors::response(&gw.pool, &Status::from(e));
                     }
                 };
-                gw.handle(&binding, params, query, headers, body).await
+                let client = client.map(|axum::Extension(c)| c);
+                gw.handle(&binding, params, query, headers, client, body)
+                    .await
             }
         };
         let route = match by_path.remove(&path) {

@@ -213,10 +213,7 @@ impl OperationManager {
                 .filter(|c| p.may(super::access::VIEW, c))
                 .map(|c| c.id)
                 .collect();
-            all.retain(|o| {
-                visible.contains(&o.source_cluster_id)
-                    || o.target_cluster_ids.iter().any(|t| visible.contains(t))
-            });
+            all.retain(|o| p.sees_operation(o, |id| visible.contains(id)));
         }
         all.retain(|o| {
             (status == OperationStatus::Unspecified || o.status() == status)

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file lkm/v1/access.proto.
  */
 export const file_lkm_v1_access: GenFile = /*@__PURE__*/
-  fileDesc("ChNsa20vdjEvYWNjZXNzLnByb3RvEgZsa20udjEirwEKD0NsdXN0ZXJTZWxlY3RvchITCgtjbHVzdGVyX2lkcxgBIAMoCRIUCgxuYW1lX3BhdHRlcm4YAiABKAkSEwoLZW52aXJvbm1lbnQYAyABKAkSLwoEdGFncxgEIAMoCzIhLmxrbS52MS5DbHVzdGVyU2VsZWN0b3IuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqEBCgVHcmFudBIKCgJpZBgBIAEoCRIMCgRyb2xlGAIgASgJEg8KB2FjdGlvbnMYAyADKAkSKQoIY2x1c3RlcnMYBCABKAsyFy5sa20udjEuQ2x1c3RlclNlbGVjdG9yEi4KCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmNyZWF0ZWRfYnkYBiABKAki9gEKBVRva2VuEgoKAmlkGAEgASgJEhEKCXByaW5jaXBhbBgCIAEoCRIMCgRuYW1lGAMgASgJEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnJldm9rZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3RfdXNlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAisgEKCkF1ZGl0RXZlbnQSCgoCaWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcHJpbmNpcGFsGAMgASgJEg4KBm1ldGhvZBgEIAEoCRITCgtjbHVzdGVyX2lkcxgFIAMoCRIUCgxvcGVyYXRpb25faWQYBiABKAkSDwoHb3V0Y29tZRgHIAEoCRIPCgdtZXNzYWdlGAggASgJYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChNsa20vdjEvYWNjZXNzLnByb3RvEgZsa20udjEirwEKD0NsdXN0ZXJTZWxlY3RvchITCgtjbHVzdGVyX2lkcxgBIAMoCRIUCgxuYW1lX3BhdHRlcm4YAiABKAkSEwoLZW52aXJvbm1lbnQYAyABKAkSLwoEdGFncxgEIAMoCzIhLmxrbS52MS5DbHVzdGVyU2VsZWN0b3IuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqEBCgVHcmFudBIKCgJpZBgBIAEoCRIMCgRyb2xlGAIgASgJEg8KB2FjdGlvbnMYAyADKAkSKQoIY2x1c3RlcnMYBCABKAsyFy5sa20udjEuQ2x1c3RlclNlbGVjdG9yEi4KCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmNyZWF0ZWRfYnkYBiABKAki9gEKBVRva2VuEgoKAmlkGAEgASgJEhEKCXByaW5jaXBhbBgCIAEoCRIMCgRuYW1lGAMgASgJEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnJldm9rZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3RfdXNlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiiAIKCkF1ZGl0RXZlbnQSCgoCaWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcHJpbmNpcGFsGAMgASgJEg4KBm1ldGhvZBgEIAEoCRITCgtjbHVzdGVyX2lkcxgFIAMoCRIUCgxvcGVyYXRpb25faWQYBiABKAkSDwoHb3V0Y29tZRgHIAEoCRIPCgdtZXNzYWdlGAggASgJEg0KBWNvdW50GAkgASgDEi0KCWxhc3RfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOY2xpZW50X2FkZHJlc3MYCyABKAliBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * Which clusters a grant covers. Every set criterion must match; an empty selector covers
@@ -214,6 +214,29 @@ export type AuditEvent = Message<"lkm.v1.AuditEvent"> & {
    * @generated from field: string message = 8;
    */
   message: string;
+
+  /**
+   * How many calls this event stands for: 1, or for a denial repeated by one client (same
+   * method, outcome and message) within a minute, how many times it happened (the event is
+   * updated while they continue; 0 in events recorded before lkm counted).
+   *
+   * @generated from field: int64 count = 9;
+   */
+  count: bigint;
+
+  /**
+   * The last of those calls (unset for a single call).
+   *
+   * @generated from field: google.protobuf.Timestamp last_time = 10;
+   */
+  lastTime?: Timestamp | undefined;
+
+  /**
+   * The caller's network address, e.g. "127.0.0.1" (empty when unknown).
+   *
+   * @generated from field: string client_address = 11;
+   */
+  clientAddress: string;
 };
 
 /**
