@@ -67,19 +67,31 @@ async fn refused_creates(env: &Env, name: &str, code: Code, http: u16) -> (Strin
     (err.message().to_string(), body)
 }
 
-/// The registry file deleted under a running server: every change is refused with
-/// UNAVAILABLE (503) naming the file and what to do, none is acknowledged, and reads still
-/// answer. A different file put at the path is refused the same way. After a restart lkm
-/// opens what is at the path and takes changes again.
+/// A read over gRPC refused with UNAVAILABLE.
+async fn refused_list(env: &Env) {
+    let err = env
+        .server
+        .clusters()
+        .await
+        .list_clusters(ListClustersRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(code_reason(&err), (Code::Unavailable, "UNAVAILABLE".into()));
+}
+
+/// The registry file moved away, replaced and deleted under a running server: every call is
+/// refused with UNAVAILABLE (503) naming the file and what to do, and no change is
+/// acknowledged; with the very file moved back lkm serves again. After a deletion, a restart
+/// opens what is at the path (an empty registry) and serves.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_removed_or_replaced_registry_file_refuses_changes() {
     let env = Env::start(Db::Sqlite).await.unwrap();
     let mut g = env.server.clusters().await;
     g.create_cluster(define("kept")).await.unwrap();
     let file = registry_file(&env);
-    assert!(file.is_file());
+    let moved = file.with_extension("moved");
 
-    std::fs::remove_file(&file).unwrap();
+    std::fs::rename(&file, &moved).unwrap();
     let (message, _) = refused_creates(&env, "lost", Code::Unavailable, 503).await;
     assert!(
         message.contains(&file.display().to_string())
@@ -87,7 +99,6 @@ async fn a_removed_or_replaced_registry_file_refuses_changes() {
             && message.contains("restart lkm"),
         "{message}"
     );
-    // Other changes too: an update, a delete.
     let err = g
         .update_cluster(UpdateClusterRequest {
             cluster_id: "kept".into(),
@@ -110,10 +121,25 @@ async fn a_removed_or_replaced_registry_file_refuses_changes() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::Unavailable, "{}", err.message());
-    // Nothing claimed success: the refused cluster left neither a record nor a directory,
-    // and the one that exists is unchanged.
-    assert_eq!(cluster_names(&env).await, ["kept"]);
+    // Reads too: what lkm would show is not the registry at that path.
+    refused_list(&env).await;
+    let res = reqwest::Client::new()
+        .get(env.server.rest("/clusters"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503);
+    // The refused cluster left no directory behind.
     assert_eq!(env.cluster_dirs().len(), 1, "{:?}", env.cluster_dirs());
+
+    // Another file at the path is not the registry lkm wrote to.
+    std::fs::write(&file, b"").unwrap();
+    refused_creates(&env, "lost", Code::Unavailable, 503).await;
+    std::fs::remove_file(&file).unwrap();
+
+    // The very file back: lkm serves again, and nothing refused was recorded.
+    std::fs::rename(&moved, &file).unwrap();
+    assert_eq!(cluster_names(&env).await, ["kept"]);
     let kept = g
         .get_cluster(GetClusterRequest {
             cluster_id: "kept".into(),
@@ -124,13 +150,12 @@ async fn a_removed_or_replaced_registry_file_refuses_changes() {
         .cluster
         .unwrap();
     assert!(kept.description.is_empty());
+    g.create_cluster(define("later")).await.unwrap();
 
-    // Another file at the path is not the registry lkm wrote to.
-    std::fs::write(&file, b"").unwrap();
-    refused_creates(&env, "lost", Code::Unavailable, 503).await;
+    // Deleted: refused; a restart opens what the path holds now (nothing: an empty registry).
     std::fs::remove_file(&file).unwrap();
-
-    // A restart opens what the path holds now (here: nothing, so an empty registry).
+    refused_creates(&env, "lost", Code::Unavailable, 503).await;
+    refused_list(&env).await;
     let env = env.restart().await;
     env.server
         .clusters()

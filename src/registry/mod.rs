@@ -221,12 +221,28 @@ impl Registry {
                 })
             });
         }
-        let pool = options.connect(url).await.map_err(|e| {
+        let cannot_open = |e: sqlx::Error| {
             Error::Unavailable(format!(
                 "cannot open the registry database: {}",
                 redact(&e.to_string(), url)
             ))
-        })?;
+        };
+        // The file is created (when the URL asks for that) once, now: connections the pool
+        // opens later must not create an empty registry where the file went missing.
+        let pool_url = match backend {
+            Backend::Sqlite if url.contains("mode=rwc") => {
+                use sqlx::Connection;
+                sqlx::AnyConnection::connect(url)
+                    .await
+                    .map_err(cannot_open)?
+                    .close()
+                    .await
+                    .map_err(cannot_open)?;
+                url.replacen("mode=rwc", "mode=rw", 1)
+            }
+            _ => url.to_string(),
+        };
+        let pool = options.connect(&pool_url).await.map_err(cannot_open)?;
         let migrator = match backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
@@ -266,7 +282,12 @@ impl Registry {
     /// instead of letting every call wait `ACQUIRE_TIMEOUT` for a connection (calls queued
     /// behind one another would wait that many times over). The first call after the hold
     /// tries again.
+    /// Also fails (UNAVAILABLE) while the SQLite file is not the one lkm opened: what lkm
+    /// would read or write is not the registry at that path.
     fn reachable(&self) -> Result<()> {
+        if let Some(f) = &self.file {
+            f.check()?;
+        }
         let Some(outage) = &self.outage else {
             return Ok(());
         };
@@ -289,14 +310,11 @@ impl Registry {
         db(e)
     }
 
-    /// Fails when a write cannot be kept: the database is read-only, or its file was
-    /// removed or replaced. Every write checks this first.
+    /// Fails when the database is read-only. Every write checks this first (after
+    /// `reachable`).
     fn writable(&self) -> Result<()> {
-        if let Some(why) = &self.read_only {
-            return Err(Error::precondition(READ_ONLY_REASON, why.to_string()));
-        }
-        match &self.file {
-            Some(f) => f.check(),
+        match &self.read_only {
+            Some(why) => Err(Error::precondition(READ_ONLY_REASON, why.to_string())),
             None => Ok(()),
         }
     }
