@@ -406,7 +406,7 @@ impl Env {
 
 /// Kills the broker processes (process runtime) under a data directory when dropped: a test
 /// that panics before `finish` must not leave brokers running. Part of every `Env`.
-pub struct BrokerGuard(PathBuf);
+pub struct BrokerGuard(pub PathBuf);
 
 impl Drop for BrokerGuard {
     fn drop(&mut self) {
