@@ -281,8 +281,13 @@ where
     let principal = match core.access.authenticate(bearer.as_deref()).await {
         Ok(p) => p,
         Err(e) => {
-            // Failures only spend the address's allowance: a valid token always passes.
-            let e = match client.and_then(|ip| limiter.fail(ip).map(|wait| (ip, wait))) {
+            // Wrong tokens only spend the address's allowance (a valid token always passes,
+            // and the registry not answering is nobody's failure).
+            let failed = matches!(e, Error::Unauthenticated(_));
+            let limited = client
+                .filter(|_| failed)
+                .and_then(|ip| limiter.fail(ip).map(|wait| (ip, wait)));
+            let e = match limited {
                 Some((ip, wait)) => Error::RateLimited {
                     reason: "TOO_MANY_FAILED_AUTHENTICATIONS",
                     message: format!(
@@ -599,12 +604,14 @@ async fn decide(
                 if !rule.default_cluster {
                     continue;
                 }
-                core.clusters.resolve("").await.ok()
+                core.clusters.resolve("").await
             } else {
-                core.clusters.get(&id).await.ok()
+                core.clusters.get(&id).await
             };
             // Unknown clusters are the service's to report.
-            let Some(c) = found else { continue };
+            let Some(c) = known(found).map_err(|e| (named.clone(), e))? else {
+                continue;
+            };
             named.0.push(c.id.clone());
             check(p, action, &c).map_err(|e| (named.clone(), e))?;
         }
@@ -612,7 +619,8 @@ async fn decide(
     if let Some(action) = rule.operation {
         let id = strings(msg, "operation_id").concat();
         named.1 = id.clone();
-        if let Ok(op) = core.operations.get(&id).await {
+        let found = known(core.operations.get(&id).await).map_err(|e| (named.clone(), e))?;
+        if let Some(op) = found {
             let source = core.clusters.get(&op.source_cluster_id).await.ok();
             let mut targets = Vec::new();
             for t in &op.target_cluster_ids {
@@ -647,6 +655,16 @@ async fn decide(
         }
     }
     Ok(named)
+}
+
+/// What a lookup found; a thing that does not exist (or a bad name) is the service's to
+/// report, but a registry that cannot answer fails the call here.
+fn known<T>(found: Result<T, Error>) -> Result<Option<T>, Error> {
+    match found {
+        Ok(v) => Ok(Some(v)),
+        Err(e @ (Error::Unavailable(_) | Error::Internal(_))) => Err(e),
+        Err(_) => Ok(None),
+    }
 }
 
 /// May `p` perform `action` on `c`? A cluster it may not even view does not exist for it.

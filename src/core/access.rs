@@ -322,7 +322,7 @@ impl AccessManager {
         {
             return Err(unauthenticated("the token has expired"));
         }
-        self.touch(&token).await;
+        self.touch(&token);
         Ok(Principal {
             grants: self.registry.grants_of(&token.principal).await?,
             name: token.principal.clone(),
@@ -332,7 +332,7 @@ impl AccessManager {
     }
 
     /// Records a token's use, at most once a minute.
-    async fn touch(&self, token: &Token) {
+    fn touch(&self, token: &Token) {
         {
             let mut seen = self.last_touch.lock().unwrap_or_else(|p| p.into_inner());
             let now = Instant::now();
@@ -346,9 +346,13 @@ impl AccessManager {
         }
         let mut t = token.clone();
         t.last_used_at = Some(time::now());
-        if let Err(e) = self.registry.save_token(&t).await {
-            tracing::warn!(error = %e, "cannot record a token's use");
-        }
+        // In the background: the call does not wait for (or fail with) this bookkeeping.
+        let registry = self.registry.clone();
+        tokio::spawn(async move {
+            if let Err(e) = registry.save_token(&t).await {
+                tracing::warn!(error = %e, "cannot record a token's use");
+            }
+        });
     }
 
     /// Creates a token; returns it and its secret (to show once).

@@ -1013,21 +1013,82 @@ impl ClusterManager {
                 tracing::warn!(cluster = %c.name, "{why}");
                 self.set_status(c, ClusterStatus::Error, &why).await
             }
-            // Left behind by an lkm that stopped mid-way.
-            (ClusterStatus::Starting | ClusterStatus::Stopping, _) => {
-                let (to, why) = match observed.liveness {
-                    Liveness::Down => (
-                        ClusterStatus::Stopped,
-                        "lkm stopped while the cluster was changing state",
-                    ),
-                    _ => (
-                        ClusterStatus::Error,
-                        "lkm stopped while the cluster was changing state; start it again",
-                    ),
-                };
-                self.set_status(c, to, why).await
-            }
+            // STARTING and STOPPING left by an lkm that stopped mid-way are settled once, on
+            // start (`settle_interrupted`).
             _ => Ok(()),
+        }
+    }
+
+    /// Settles a cluster an earlier lkm left STARTING or STOPPING (it was killed mid-way) by
+    /// what actually runs: nothing → STOPPED; an interrupted start whose brokers all run and
+    /// answer a metadata request (waiting for them as the start would have) → RUNNING;
+    /// anything else (some brokers, brokers that never answer, an interrupted stop) is
+    /// stopped → STOPPED. Called with the cluster's lock held.
+    async fn settle_interrupted(&self, c: &mut Cluster) -> Result<()> {
+        let was = c.status();
+        if !matches!(was, ClusterStatus::Starting | ClusterStatus::Stopping) {
+            return Ok(());
+        }
+        let doing = if was == ClusterStatus::Starting {
+            "starting"
+        } else {
+            "stopping"
+        };
+        let observed = self.runtime.observe(c).await?;
+        if observed.liveness == Liveness::Down {
+            let why = format!("lkm stopped while the cluster was {doing}; nothing of it runs");
+            tracing::info!(cluster = %c.name, "{why}");
+            return self.set_status(c, ClusterStatus::Stopped, &why).await;
+        }
+        if was == ClusterStatus::Starting && observed.liveness == Liveness::Up {
+            self.set_status(
+                c,
+                ClusterStatus::Starting,
+                "lkm restarted while the cluster was starting; waiting for its brokers to answer",
+            )
+            .await?;
+            let addresses: Vec<String> = bootstrap_servers(c)
+                .split(',')
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+                .collect();
+            let brokers = c
+                .kafka_config
+                .as_ref()
+                .and_then(|k| k.broker_count)
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(1);
+            let timeout = self.settings.start_timeout;
+            match crate::kafka::wait_ready(&addresses, brokers, timeout).await {
+                Ok(()) => {
+                    let why =
+                        "lkm restarted while the cluster was starting; its brokers run and answer";
+                    tracing::info!(cluster = %c.name, "{why}");
+                    c.last_started = Some(time::now());
+                    return self.set_status(c, ClusterStatus::Running, why).await;
+                }
+                Err(e) => {
+                    tracing::warn!(cluster = %c.name, error = %e, "brokers of an interrupted start do not answer; stopping them");
+                }
+            }
+        }
+        // What is left of it is stopped, so the record and reality agree.
+        self.kafka.evict(&c.id);
+        match self.runtime.stop(c, false).await {
+            Ok(()) => {
+                let why = format!(
+                    "lkm stopped while the cluster was {doing}; lkm stopped what was left of it"
+                );
+                tracing::info!(cluster = %c.name, "{why}");
+                c.last_stopped = Some(time::now());
+                self.set_status(c, ClusterStatus::Stopped, &why).await
+            }
+            Err(e) => {
+                let why = format!(
+                    "lkm stopped while the cluster was {doing}, and what is left of it cannot be stopped: {e}"
+                );
+                self.set_status(c, ClusterStatus::Error, &why).await
+            }
         }
     }
 
@@ -1058,17 +1119,41 @@ impl ClusterManager {
         Ok(())
     }
 
-    /// Reconciles every cluster (on server start).
-    pub async fn reconcile_all(&self) -> Result<()> {
+    /// Reconciles every cluster (on server start). Clusters an earlier lkm left STARTING or
+    /// STOPPING are settled in the background (an interrupted start may need the time a start
+    /// takes), each holding its lock, so calls on them wait for the outcome.
+    pub async fn reconcile_all(self: &Arc<Self>) -> Result<()> {
         for c in self.registry.list_clusters().await? {
             if is_external(&c) {
                 continue;
             }
             let lock = self.lock_for(&c.id);
+            if matches!(
+                c.status(),
+                ClusterStatus::Starting | ClusterStatus::Stopping
+            ) {
+                let guard = lock.lock_owned().await;
+                let (manager, closing) = (self.clone(), self.closing.clone());
+                tokio::spawn(async move {
+                    let _guard = guard;
+                    let mut c = c;
+                    tokio::select! {
+                        () = closing.cancelled() => {}
+                        settled = manager.settle_interrupted(&mut c) => if let Err(e) = settled {
+                            tracing::warn!(cluster = %c.name, error = %e, "cannot settle an interrupted start or stop");
+                        },
+                    }
+                });
+                continue;
+            }
             let _guard = lock.lock().await;
             let mut c = c;
             match self.runtime.observe(&c).await {
-                Ok(observed) => self.reconcile(&mut c, &observed).await?,
+                Ok(observed) => {
+                    if let Err(e) = self.reconcile(&mut c, &observed).await {
+                        tracing::warn!(cluster = %c.name, error = %e, "cannot record what runs of cluster");
+                    }
+                }
                 Err(e) => {
                     tracing::warn!(cluster = %c.name, error = %e, "cannot observe cluster")
                 }

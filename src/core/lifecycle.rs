@@ -30,6 +30,7 @@ pub fn allowed(from: ClusterStatus, to: ClusterStatus) -> bool {
         (Created | Stopped | Error, Starting)
             | (Running, Starting) // forced restart
             | (Starting, Running | Error | Stopping)
+            | (Starting, Stopped) // an interrupted start, settled by reconciliation
             | (Running, Stopping | Error | Stopped) // stopped: seen dead by reconciliation
             | (Stopping, Stopped | Error)
             | (Error, Stopping | Stopped | Running) // running: seen alive by reconciliation

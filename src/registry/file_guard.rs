@@ -1,8 +1,8 @@
 //! Notices the SQLite registry file being removed or replaced while lkm runs. SQLite keeps
 //! writing to the file it opened, so without this every change would be acknowledged and
 //! then be gone at the next start. The file is identified by device and inode when it is
-//! opened; every write checks that the path still names that file (one `stat`), and the
-//! server probes it every second so the loss is logged even when nothing writes.
+//! opened; every registry call checks that the path still names that file (one `stat`), and
+//! the server probes it every second so the loss is logged even when nothing calls.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -61,7 +61,7 @@ impl FileGuard {
             };
             tracing::error!(
                 file = %self.path.display(),
-                "the registry file was {what} while lkm runs: lkm refuses every change from now on, since it would be lost; restart lkm to open the registry at that path again"
+                "the registry file was {what} while lkm runs: lkm refuses every call (a change would be lost) until that very file is back; restart lkm to open the registry at that path again"
             );
         }
         Err(self.error())
@@ -69,7 +69,7 @@ impl FileGuard {
 
     fn error(&self) -> Error {
         Error::Unavailable(format!(
-            "the registry file {} was removed or replaced while lkm runs, so lkm refuses changes that would be lost; restart lkm (it opens the file at that path, or creates an empty registry)",
+            "the registry file {} was removed or replaced while lkm runs, so lkm refuses calls (changes would be lost); restart lkm (it opens the file at that path, or creates an empty registry)",
             self.path.display()
         ))
     }

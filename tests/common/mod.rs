@@ -45,7 +45,7 @@ pub struct TestDatabase {
 
 impl TestDatabase {
     /// No database yet (lkm's default SQLite until one is created).
-    fn none() -> TestDatabase {
+    pub fn none() -> TestDatabase {
         TestDatabase {
             url: String::new(),
             admin_url: None,
