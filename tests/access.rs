@@ -384,6 +384,11 @@ fn matrix() -> Vec<Case> {
         ),
         ("lkm.v1.OperationService/ListOperations", json!({}), vec![]),
         (
+            "lkm.v1.OperationService/ListOperations",
+            json!({"clusterId": "prod1"}),
+            vec![("view", "prod1")],
+        ),
+        (
             "lkm.v1.OperationService/GetOperation",
             json!({"operationId": "OP"}),
             vec![("op-view", "")],
