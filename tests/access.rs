@@ -384,6 +384,11 @@ fn matrix() -> Vec<Case> {
         ),
         ("lkm.v1.OperationService/ListOperations", json!({}), vec![]),
         (
+            "lkm.v1.OperationService/ListOperations",
+            json!({"clusterId": "prod1"}),
+            vec![("view", "prod1")],
+        ),
+        (
             "lkm.v1.OperationService/GetOperation",
             json!({"operationId": "OP"}),
             vec![("op-view", "")],
@@ -1480,8 +1485,10 @@ async fn failed_authentication_is_rate_limited_and_counted_not_logged_per_call()
     let refused = outcomes.iter().filter(|(s, _)| *s == 401).count();
     let limited = outcomes.iter().filter(|(s, _)| *s == 429).count();
     assert_eq!(refused + limited, 2000, "only 401 and 429");
-    // A burst of 10, then one failure a second.
-    let allowed = 10 + elapsed.as_secs() as usize + 1;
+    // A burst, then a few failures a second.
+    let allowed = lkm::api::auth_limit::BURST as usize
+        + (elapsed.as_secs_f64() * lkm::api::auth_limit::REFILL_PER_SEC) as usize
+        + 1;
     assert!(
         refused <= allowed,
         "{refused} calls got 401 in {elapsed:?} (at most {allowed} expected)"

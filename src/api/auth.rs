@@ -145,7 +145,8 @@ fn rule(method: &str) -> Option<Rule> {
             ("source_cluster", TOPICS_READ),
             ("target_cluster", TOPICS_READ),
         ]),
-        "lkm.v1.OperationService/ListOperations" => AUTHENTICATED,
+        // Filtering by a cluster the caller may not view is asking about it.
+        "lkm.v1.OperationService/ListOperations" => on(&[(C, VIEW)]),
         "lkm.v1.OperationService/GetOperation" | "lkm.v1.OperationService/WatchOperation" => Rule {
             operation: Some(VIEW),
             ..on(&[])
