@@ -411,14 +411,15 @@ class LkmClient:
         at: Optional[datetime.datetime] = None,
         partition: Optional[int] = None,
         max_records: int = 100,
-        max_wait: float = 1.0,
+        max_wait: Optional[float] = None,
         group_id: str = "",
         key_format: Format = "auto",
         value_format: Format = "auto",
         timeout: Optional[float] = None,
     ) -> list[Message]:
         """Reads up to ``max_records`` records and returns once every partition read reached
-        the end it had when the call started (waiting at most ``max_wait`` seconds).
+        the end it had when the call started (waiting at most ``max_wait`` seconds; by
+        default the server's: 30 s to reach the end, 1 s for new records from the end).
 
         ``start_from`` defaults to ``"offset"`` when ``offset`` is given, ``"timestamp"`` when
         ``at`` is, ``"committed"`` with a ``group_id`` (which also commits what is returned),
@@ -427,7 +428,7 @@ class LkmClient:
             cluster_id=cluster,
             topic=topic,
             max_records=max_records,
-            max_wait=_duration(max_wait),
+            max_wait=None if max_wait is None else _duration(max_wait),
             **self._read_options(start_from, offset, at, partition, group_id, key_format, value_format),
         )
         with _rpc():
