@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -19,9 +18,9 @@ use common::{BrokerGuard, TestBroker};
 use lkm::pb::cluster_service_client::ClusterServiceClient;
 use lkm::pb::operation_service_client::OperationServiceClient;
 use lkm::pb::*;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use tonic::transport::Channel;
 
 const TOPIC: &str = "orders";
@@ -185,34 +184,6 @@ fn consumer(bootstrap: &str, group: &str) -> BaseConsumer {
         .set("group.id", group)
         .create()
         .unwrap()
-}
-
-fn commit(bootstrap: &str, group: &str, offsets: &[(i32, i64)]) {
-    let c = consumer(bootstrap, group);
-    let mut tpl = TopicPartitionList::new();
-    for (p, o) in offsets {
-        tpl.add_partition_offset(TOPIC, *p, Offset::Offset(*o))
-            .unwrap();
-    }
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while let Err(e) = c.commit(&tpl, CommitMode::Sync) {
-        assert!(Instant::now() < deadline, "commit {group}: {e}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-fn committed(bootstrap: &str, group: &str) -> BTreeMap<i32, i64> {
-    let c = consumer(bootstrap, group);
-    let mut tpl = TopicPartitionList::new();
-    for p in 0..PARTITIONS {
-        tpl.add_partition(TOPIC, p);
-    }
-    c.committed_offsets(tpl, Duration::from_secs(30))
-        .unwrap()
-        .elements()
-        .iter()
-        .filter_map(|e| Some((e.partition(), e.offset().to_raw()?)))
-        .collect()
 }
 
 /// Records on the target's partitions now, read with a client of the test's own.
@@ -405,10 +376,11 @@ async fn a_migration_killed_at_many_points_ends_exact() {
     tokio::task::spawn_blocking(move || {
         fill(&b, TOPIC, RECORDS);
         let per = i64::from(RECORDS / PARTITIONS);
-        commit(&b, "g-spread", &[(0, 1000), (1, 0), (2, per)]);
-        commit(
+        common::commit_offsets(&b, "g-spread", TOPIC, &[(0, 1000), (1, 0), (2, per)]);
+        common::commit_offsets(
             &b,
             "g-middle",
+            TOPIC,
             &[(0, per / 2), (1, per / 2 + 7), (2, per - 1)],
         );
     })
@@ -482,7 +454,11 @@ async fn a_migration_killed_at_many_points_ends_exact() {
     let s = sb.clone();
     tokio::task::spawn_blocking(move || {
         for group in ["g-spread", "g-middle"] {
-            assert_eq!(committed(&b, group), committed(&s, group), "{group}");
+            assert_eq!(
+                common::committed_offsets(&b, group, TOPIC, PARTITIONS),
+                common::committed_offsets(&s, group, TOPIC, PARTITIONS),
+                "{group}"
+            );
         }
     })
     .await
@@ -634,7 +610,7 @@ async fn a_migration_between_docker_clusters_killed_mid_way_ends_exact() {
     let b = sb.clone();
     tokio::task::spawn_blocking(move || {
         fill(&b, TOPIC, RECORDS);
-        commit(&b, "g-docker", &[(0, 100), (1, 0), (2, 2000)]);
+        common::commit_offsets(&b, "g-docker", TOPIC, &[(0, 100), (1, 0), (2, 2000)]);
     })
     .await
     .unwrap();
@@ -673,7 +649,10 @@ async fn a_migration_between_docker_clusters_killed_mid_way_ends_exact() {
     assert_eq!(dump(&db, TOPIC), source);
     let (b, s) = (db.clone(), sb.clone());
     tokio::task::spawn_blocking(move || {
-        assert_eq!(committed(&b, "g-docker"), committed(&s, "g-docker"));
+        assert_eq!(
+            common::committed_offsets(&b, "g-docker", TOPIC, PARTITIONS),
+            common::committed_offsets(&s, "g-docker", TOPIC, PARTITIONS)
+        );
     })
     .await
     .unwrap();

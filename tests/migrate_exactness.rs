@@ -12,9 +12,8 @@ use std::time::Duration;
 
 use common::{Db, Env, KcatRecord, TestBroker};
 use lkm::pb::*;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::ClientConfig;
 use rdkafka::producer::{BaseRecord, Producer, ThreadedProducer};
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
 const TXN: &str = "txn";
 const COMPACT: &str = "compact";
@@ -97,53 +96,6 @@ fn send(
     )
     .map_err(|(e, _)| e)
     .unwrap();
-}
-
-/// Commits `offsets` for `group` on `bootstrap` with a client of its own (the group
-/// coordinator of a fresh cluster may need a moment: retried until a deadline).
-fn commit(bootstrap: &str, group: &str, topic: &str, offsets: &[(i32, i64)]) {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("group.id", group)
-        .create()
-        .unwrap();
-    let mut tpl = TopicPartitionList::new();
-    for (p, o) in offsets {
-        tpl.add_partition_offset(topic, *p, Offset::Offset(*o))
-            .unwrap();
-    }
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        match consumer.commit(&tpl, CommitMode::Sync) {
-            Ok(()) => return,
-            Err(e) if std::time::Instant::now() < deadline => {
-                eprintln!("commit {group}: {e}; retrying");
-                std::thread::sleep(Duration::from_millis(200));
-            }
-            Err(e) => panic!("commit {group}: {e}"),
-        }
-    }
-}
-
-/// The offsets `group` has committed on `topic`, read with a client of its own.
-fn committed(bootstrap: &str, group: &str, topic: &str, partitions: i32) -> BTreeMap<i32, i64> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("group.id", group)
-        .create()
-        .unwrap();
-    let mut tpl = TopicPartitionList::new();
-    for p in 0..partitions {
-        tpl.add_partition(topic, p);
-    }
-    let got = consumer
-        .committed_offsets(tpl, Duration::from_secs(30))
-        .unwrap();
-    got.elements()
-        .iter()
-        .filter_map(|e| Some((e.partition(), e.offset().to_raw()?)))
-        .filter(|(_, o)| *o >= 0)
-        .collect()
 }
 
 /// Records by partition in offset order.
@@ -280,8 +232,8 @@ async fn migrations_are_exact_on_transactions_compaction_log_append_time_and_rep
         vec![(0, commit_markers[&0][1]), (1, commit_markers[&1][3])];
     let aborted_offsets: Vec<(i32, i64)> =
         vec![(0, aborted_starts[&0][0] + 1), (1, aborted_starts[&1][2])];
-    commit(&sb, "g-marker", TXN, &marker_offsets);
-    commit(&sb, "g-aborted", TXN, &aborted_offsets);
+    common::commit_offsets(&sb, "g-marker", TXN, &marker_offsets);
+    common::commit_offsets(&sb, "g-aborted", TXN, &aborted_offsets);
 
     // (b) Compaction: ten keys overwritten 30 times, then records with keys of their own
     // until the cleaner has run (the active segment is never cleaned; segments roll every
@@ -339,7 +291,7 @@ async fn migrations_are_exact_on_transactions_compaction_log_append_time_and_rep
     let hole = (1..produced)
         .find(|o| !present.contains(o) && present.iter().any(|p| p > o))
         .expect("a hole before a kept record");
-    commit(&sb, "g-hole", COMPACT, &[(0, hole)]);
+    common::commit_offsets(&sb, "g-hole", COMPACT, &[(0, hole)]);
 
     // (c) LogAppendTime: the source broker stamps each record with its own time.
     topic(
@@ -463,7 +415,7 @@ async fn migrations_are_exact_on_transactions_compaction_log_append_time_and_rep
             .map(|(p, o)| (*p, expected_target_offset(&source[p], *o)))
             .collect();
         assert_eq!(
-            committed(&db, group, TXN, 2),
+            common::committed_offsets(&db, group, TXN, 2),
             want,
             "{group} translated from {offsets:?}"
         );
@@ -477,7 +429,7 @@ async fn migrations_are_exact_on_transactions_compaction_log_append_time_and_rep
         "compaction removed records on the source"
     );
     assert_eq!(
-        committed(&db, "g-hole", COMPACT, 1),
+        common::committed_offsets(&db, "g-hole", COMPACT, 1),
         BTreeMap::from([(0, expected_target_offset(&source[&0], hole))])
     );
 

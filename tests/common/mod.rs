@@ -849,3 +849,57 @@ pub fn kcat_consume(bootstrap: &str, topic: &str) -> Vec<KcatRecord> {
     }
     records
 }
+
+/// Commits `offsets` for `group` on `bootstrap` with a client of its own (the group
+/// coordinator of a fresh cluster may need a moment: retried until a deadline).
+pub fn commit_offsets(bootstrap: &str, group: &str, topic: &str, offsets: &[(i32, i64)]) {
+    use rdkafka::consumer::Consumer;
+    let consumer: rdkafka::consumer::BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", group)
+        .create()
+        .unwrap();
+    let mut tpl = rdkafka::TopicPartitionList::new();
+    for (p, o) in offsets {
+        tpl.add_partition_offset(topic, *p, rdkafka::Offset::Offset(*o))
+            .unwrap();
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        match consumer.commit(&tpl, rdkafka::consumer::CommitMode::Sync) {
+            Ok(()) => return,
+            Err(e) if std::time::Instant::now() < deadline => {
+                eprintln!("commit {group}: {e}; retrying");
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Err(e) => panic!("commit {group}: {e}"),
+        }
+    }
+}
+
+/// The offsets `group` has committed on `topic`, read with a client of its own.
+pub fn committed_offsets(
+    bootstrap: &str,
+    group: &str,
+    topic: &str,
+    partitions: i32,
+) -> std::collections::BTreeMap<i32, i64> {
+    use rdkafka::consumer::Consumer;
+    let consumer: rdkafka::consumer::BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", group)
+        .create()
+        .unwrap();
+    let mut tpl = rdkafka::TopicPartitionList::new();
+    for p in 0..partitions {
+        tpl.add_partition(topic, p);
+    }
+    let got = consumer
+        .committed_offsets(tpl, Duration::from_secs(30))
+        .unwrap();
+    got.elements()
+        .iter()
+        .filter_map(|e| Some((e.partition(), e.offset().to_raw()?)))
+        .filter(|(_, o)| *o >= 0)
+        .collect()
+}
