@@ -210,6 +210,20 @@ async fn create_cluster(lkm: &Lkm, req: CreateClusterRequest) -> Cluster {
     c
 }
 
+/// Deletes clusters through lkm (their brokers outlived every kill of lkm).
+async fn delete_clusters(lkm: &Lkm, names: &[&str]) {
+    let mut g = ClusterServiceClient::new(lkm.channel().await);
+    for name in names {
+        g.delete_cluster(DeleteClusterRequest {
+            cluster_id: name.to_string(),
+            force: true,
+            keep_data: false,
+        })
+        .await
+        .unwrap();
+    }
+}
+
 async fn operation(lkm: &Lkm, id: &str) -> Option<Operation> {
     let mut ops = OperationServiceClient::new(lkm.channel().await);
     ops.get_operation(GetOperationRequest {
@@ -536,16 +550,7 @@ async fn a_migration_killed_at_many_points_ends_exact() {
     assert_eq!(bad, vec![0], "{:?}", result.verification);
 
     // Delete the clusters through lkm (their brokers outlived every kill).
-    let mut g = ClusterServiceClient::new(lkm.channel().await);
-    for name in ["src", "dst"] {
-        g.delete_cluster(DeleteClusterRequest {
-            cluster_id: name.into(),
-            force: true,
-            keep_data: false,
-        })
-        .await
-        .unwrap();
-    }
+    delete_clusters(&lkm, &["src", "dst"]).await;
     drop(lkm);
 }
 
@@ -656,14 +661,5 @@ async fn a_migration_between_docker_clusters_killed_mid_way_ends_exact() {
     })
     .await
     .unwrap();
-    let mut g = ClusterServiceClient::new(lkm.channel().await);
-    for name in [&src_name, &dst_name] {
-        g.delete_cluster(DeleteClusterRequest {
-            cluster_id: name.clone(),
-            force: true,
-            keep_data: false,
-        })
-        .await
-        .unwrap();
-    }
+    delete_clusters(&lkm, &[&src_name, &dst_name]).await;
 }
